@@ -6,11 +6,16 @@ A small NumPy package whose code reads like the book's equations (samples are co
     import nnbook as nb
     net = nb.Network([784, 128, 64, 10], hidden="relu", loss="cce")
 
-Modules: :mod:`~nnbook.backend`, :mod:`~nnbook.activations`, :mod:`~nnbook.losses`,
-:mod:`~nnbook.initializers`, :mod:`~nnbook.layers`, :mod:`~nnbook.network`,
-:mod:`~nnbook.gradcheck`.
+Modules: the core — :mod:`~nnbook.backend`, :mod:`~nnbook.activations`,
+:mod:`~nnbook.losses`, :mod:`~nnbook.initializers`, :mod:`~nnbook.layers`,
+:mod:`~nnbook.network`, :mod:`~nnbook.gradcheck`; training — :mod:`~nnbook.optimizers`,
+:mod:`~nnbook.schedules`, :mod:`~nnbook.regularization`, :mod:`~nnbook.data`,
+:mod:`~nnbook.training`, :mod:`~nnbook.perceptron`, :mod:`~nnbook.io`; teaching —
+:mod:`~nnbook.checkers`, :mod:`~nnbook.testfunctions`, :mod:`~nnbook.plotting` (imported on
+use, needs matplotlib), :mod:`~nnbook.autograd`.
 """
-from . import activations, backend, gradcheck, initializers, losses
+from . import (activations, backend, checkers, data, gradcheck, initializers, io, losses,
+               optimizers, perceptron, regularization, schedules, testfunctions, training)
 from .activations import get_activation, sigmoid, softmax
 from .backend import BackendError, get_array_module, gpu_available, to_device, to_numpy
 from .gradcheck import check_gradient, check_network_gradients, numerical_gradient, relative_error
@@ -18,6 +23,13 @@ from .initializers import get_initializer
 from .layers import Dense
 from .losses import get_loss
 from .network import Network, count_parameters
+from .data import Standardizer, minibatches, one_hot, train_test_split
+from .io import load_network, save_network
+from .optimizers import (SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp, clip_by_global_norm,
+                         clip_by_value, get_optimizer)
+from .perceptron import Perceptron
+from .regularization import EarlyStopping
+from .training import History, TrainingDiverged, accuracy, evaluate, fit
 
 __version__ = "0.1.0"
 
@@ -27,5 +39,11 @@ __all__ = [
     "BackendError", "get_array_module", "gpu_available", "to_device", "to_numpy",
     "check_gradient", "check_network_gradients", "numerical_gradient", "relative_error",
     "get_initializer", "Dense", "get_loss", "Network", "count_parameters",
+    "data", "io", "perceptron", "training", "Standardizer", "minibatches", "one_hot",
+    "train_test_split", "load_network", "save_network", "Perceptron", "History",
+    "TrainingDiverged", "accuracy", "evaluate", "fit",
+    "checkers", "optimizers", "regularization", "schedules", "testfunctions", "SGD", "AdaGrad",
+    "Adam", "Momentum", "Nesterov", "RMSProp", "clip_by_global_norm", "clip_by_value",
+    "get_optimizer", "EarlyStopping",
     "__version__",
 ]

@@ -63,7 +63,9 @@ def step(Z, at_zero: float = 0.5):
     """
     xp = get_array_module(Z)
     Z = xp.asarray(Z, dtype=float) if not hasattr(Z, "dtype") else Z
-    return xp.where(Z > 0, 1.0, xp.where(Z < 0, 0.0, at_zero)).astype(Z.dtype, copy=False)
+    # float result even for integer Z, so that at_zero=0.5 is not truncated to 0
+    dtype = xp.result_type(Z, 1.0)
+    return xp.where(Z > 0, 1.0, xp.where(Z < 0, 0.0, at_zero)).astype(dtype, copy=False)
 
 
 def step_prime(Z, at_zero: float = 0.5):

@@ -91,15 +91,13 @@ def check_network_gradients(net, X, Y, eps: float = 1e-6) -> dict[str, float]:
 
     Runs :meth:`Network.loss_and_grad` once for the analytic gradients, then perturbs every
     entry of every ``W`` and ``b``.  Use small networks and batches: it costs
-    :math:`2P` forward passes for :math:`P` parameters.
+    :math:`2P` forward passes for :math:`P` parameters.  Chapter: *Backpropagation*.
 
     Returns
     -------
     dict
         ``{"W1": r, "b1": r, ...}``; ``max(result.values())`` should be below ``1e-7``
         for smooth activations in float64.
-
-    Chapter: *Backpropagation*.
     """
     net.loss_and_grad(X, Y)
     analytic = {name: to_numpy(g).copy() for name, _, g in net.named_parameters()}

@@ -13,7 +13,13 @@ Samples are columns: ``A_prev`` is ``(n_{l-1}, m)``, ``W`` is ``(n_l, n_{l-1})``
 ``(n_l, 1)``.  The incoming ``dA`` is already divided by ``m`` (the loss did it), so the
 layer never divides again.
 
-The book teaches this in the chapters *Forward propagation* and *Backpropagation*.
+With dropout (probability :math:`p` of dropping a unit, keep-mask :math:`r \sim
+\text{Bernoulli}(1-p)` drawn afresh at every training pass) the layer outputs
+:math:`r \odot A / (1-p)` in training and :math:`A` at test time (``"inverted"``, the
+default), or :math:`r \odot A` in training and :math:`(1-p) A` at test time (``"classic"``).
+
+The book teaches this in the chapters *Forward propagation* and *Backpropagation*; dropout
+in *Regularization*.
 """
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ import numpy as np
 
 from .activations import get_activation
 from .backend import array_module, get_array_module, to_device
-from .initializers import default_initializer, get_initializer
+from .initializers import as_generator, default_initializer, get_initializer
 
 __all__ = ["Dense"]
 
@@ -32,8 +38,23 @@ def _positive_int(name: str, value) -> int:
     return int(value)
 
 
+_DROPOUT_MODES = ("inverted", "classic")
+
+
+def _child_generator(rng) -> np.random.Generator:
+    """An independent Generator derived from ``rng``'s seed, without drawing from ``rng``."""
+    gen = as_generator(rng)
+    try:
+        return gen.spawn(1)[0]
+    except AttributeError:  # NumPy < 1.25 has no Generator.spawn
+        return np.random.default_rng(gen.bit_generator._seed_seq.spawn(1)[0])
+
+
 class Dense:
     r"""A fully connected layer :math:`A = g(W A_{\text{prev}} + b)`.
+
+    Shapes: ``A_prev`` ``(n_in, m)`` → ``A`` ``(n_out, m)``.
+    Chapters: *Forward propagation*, *Backpropagation*.
 
     Parameters
     ----------
@@ -53,6 +74,19 @@ class Dense:
         Where the parameters live (NumPy or CuPy arrays).
     alpha : float
         Negative slope of ``"leaky_relu"``.
+    dropout : float
+        Probability :math:`p \in [0, 1)` of dropping each output unit in a training pass
+        (default 0: no dropout) :cite:p:`srivastava2014dropout`.
+    dropout_mode : {"inverted", "classic"}
+        Where the factor :math:`1-p` goes.  ``"inverted"`` (default, what PyTorch and Keras
+        do): training output :math:`A \odot r/(1-p)`, test output :math:`A`.  ``"classic"``
+        (the sources' form): training output :math:`A \odot r`, test output
+        :math:`(1-p) A`.  The sources draw :math:`r \sim \text{Bernoulli}(p)` with
+        :math:`p` the *keep* probability and scale the next layer's weights by it at test
+        time; that is the classic form with their :math:`p` equal to :math:`1-p` here (a
+        weight scaled by :math:`1-p` multiplies the same pre-activation as an activation
+        scaled by :math:`1-p`).  In both forms the expected training output equals the test
+        output.
 
     Attributes
     ----------
@@ -61,14 +95,18 @@ class Dense:
     dW, db : arrays of the same shapes
         Gradients of the cost, written by :meth:`backward`.
     A_prev, Z, A : arrays
-        The cache of the last :meth:`forward`, kept for :meth:`backward`.
-
-    Shapes: ``A_prev`` ``(n_in, m)`` → ``A`` ``(n_out, m)``.
-    Chapters: *Forward propagation*, *Backpropagation*.
+        The cache of the last :meth:`forward`, kept for :meth:`backward`.  ``A`` is
+        :math:`g(Z)` *before* dropout; the layer returns the dropped-out output.
+    mask : array or None
+        The keep-mask :math:`r` (0s and 1s, shape of ``A``) of the last training pass with
+        dropout; ``None`` otherwise.
+    dropout_rng : numpy.random.Generator
+        The layer's own generator for the masks, derived from ``rng`` (so the same seed gives
+        the same masks, on every backend; masks are drawn on the host).
     """
 
     def __init__(self, n_in, n_out, activation="relu", init=None, rng=None,
-                 dtype=np.float64, device="cpu", alpha=0.01):
+                 dtype=np.float64, device="cpu", alpha=0.01, dropout=0.0, dropout_mode="inverted"):
         self.n_in = _positive_int("n_in", n_in)
         self.n_out = _positive_int("n_out", n_out)
         self.g = get_activation(activation, alpha=alpha)
@@ -83,9 +121,18 @@ class Dense:
         self.dW = xp.zeros_like(self.W)
         self.db = xp.zeros_like(self.b)
         self.A_prev = self.Z = self.A = None
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float, np.integer, np.floating)) \
+                or not 0.0 <= float(dropout) < 1.0:
+            raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
+        if dropout_mode not in _DROPOUT_MODES:
+            raise ValueError(f"dropout_mode must be 'inverted' or 'classic', got {dropout_mode!r}")
+        self.dropout, self.dropout_mode = float(dropout), dropout_mode
+        self.dropout_rng = _child_generator(rng)
+        self.mask, self._scale = None, 1.0
 
     def __repr__(self) -> str:
-        return f"Dense({self.n_in} -> {self.n_out}, {self.g.name})"
+        drop = f", dropout={self.dropout:g} ({self.dropout_mode})" if self.dropout else ""
+        return f"Dense({self.n_in} -> {self.n_out}, {self.g.name}{drop})"
 
     @property
     def n_params(self) -> int:
@@ -102,7 +149,8 @@ class Dense:
             elif shape is not None and len(shape) == 1:
                 hint = ": a single sample is a column, reshape it to (n, 1)"
             raise ValueError(
-                f"{self!r} expected A_prev with {self.n_in} rows, got shape {shape}{hint}"
+                f"Dense({self.n_in} -> {self.n_out}) expected A_prev with {self.n_in} rows, "
+                f"got shape {shape}{hint}"
             )
 
     def forward(self, A_prev, training: bool = False):
@@ -111,13 +159,33 @@ class Dense:
         ``training`` says whether this pass is part of a training step (it switches on
         dropout where a layer has it); the default ``False`` is inference.
 
+        With dropout :math:`p > 0` the returned output is :math:`A \odot r / (1-p)` in training
+        and :math:`A` at test time (``"inverted"``), or :math:`A \odot r` in training and
+        :math:`(1-p) A` at test time (``"classic"``), with a fresh mask
+        :math:`r \sim \text{Bernoulli}(1-p)` per training pass.
+
         Shapes: ``A_prev`` ``(n_in, m)`` → returns ``A`` ``(n_out, m)``.
         """
         self.check_input(A_prev)
         Z = self.W @ A_prev + self.b
         A = self.g.forward(Z)
         self.A_prev, self.Z, self.A = A_prev, Z, A
-        return A
+        self.mask, self._scale = None, 1.0
+        if self.dropout == 0.0:
+            return A
+        p = self.dropout
+        if training:  # r ~ Bernoulli(1 - p), drawn on the host, then moved to the device
+            keep = self.dropout_rng.random(A.shape) >= p
+            self.mask = to_device(keep, self.device, self.dtype)
+            out = A * self.mask
+            if self.dropout_mode == "inverted":
+                self._scale = 1.0 / (1.0 - p)
+                out *= self._scale                   # A r / (1 - p)
+            return out                               # classic: A r
+        if self.dropout_mode == "classic":
+            self._scale = 1.0 - p
+            return A * self._scale                   # classic, test time: (1 - p) A
+        return A                                     # inverted, test time: A
 
     def backward(self, dA=None, dZ=None, need_dA_prev=True):
         r"""Backward pass from ``dA`` (or directly from ``dZ``); fills ``dW`` and ``db``.
@@ -127,6 +195,9 @@ class Dense:
 
         Give ``dZ`` instead of ``dA`` when the loss already produced it (sigmoid with binary
         cross-entropy, softmax with categorical cross-entropy: :math:`dZ = (A - Y)/m`).
+        With dropout, ``dA`` (the gradient of the layer's *output*) is first multiplied by the
+        same mask and scale as the last forward pass: :math:`dA \leftarrow dA \odot r/(1-p)`
+        (inverted, training); a given ``dZ`` bypasses both the activation and the mask.
         With ``need_dA_prev=False`` (the first layer) the product :math:`W^\top dZ` is skipped
         and ``None`` is returned.
 
@@ -137,6 +208,13 @@ class Dense:
         if dZ is None:
             if dA is None:
                 raise ValueError(f"{self!r}: backward() needs dA or dZ")
+            if getattr(dA, "shape", None) != self.Z.shape:  # before use: (n, 1) would broadcast
+                raise ValueError(f"{self!r}: expected dA/dZ of shape {self.Z.shape}, "
+                                 f"got {getattr(dA, 'shape', type(dA).__name__)}")
+            if self.mask is not None:
+                dA = dA * self.mask                  # dropped units pass no gradient
+            if self._scale != 1.0:
+                dA = dA * self._scale
             dZ = self.g.backward(dA, self.Z, self.A)
         if dZ.shape != self.Z.shape:
             raise ValueError(f"{self!r}: expected dA/dZ of shape {self.Z.shape}, got {dZ.shape}")

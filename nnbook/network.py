@@ -63,6 +63,9 @@ def count_parameters(sizes: Sequence[int]) -> int:
 class Network:
     r"""A fully connected feed-forward network :math:`n_0 \to n_1 \to \dots \to n_L` with a loss.
 
+    Shapes: ``X`` ``(n_0, m)`` → :math:`A^{[L]}` ``(n_L, m)``.
+    Chapters: *Forward propagation*, *Backpropagation*.
+
     Parameters
     ----------
     sizes : sequence of int
@@ -88,6 +91,14 @@ class Network:
         Negative slope of leaky ReLU layers.
     loss_kwargs : dict, optional
         Extra arguments of the loss (``{"half": True}`` for MSE, ``{"delta": 2.0}`` for Huber).
+    dropout : float or sequence of float
+        Dropout probability :math:`p \in [0, 1)` of every *hidden* layer's output (one float),
+        or one value per hidden layer (a list of ``L - 1`` floats).  Never applied to the
+        output layer.  Default 0 (no dropout).  It acts only in ``forward(X, training=True)``;
+        each layer draws its masks from its own generator derived from ``seed``.
+    dropout_mode : {"inverted", "classic"}
+        Scale by :math:`1/(1-p)` in training (``"inverted"``, default) or by :math:`1-p` at
+        test time (``"classic"``, the sources' form); see :class:`~nnbook.layers.Dense`.
 
     Examples
     --------
@@ -95,13 +106,11 @@ class Network:
     >>> net = nb.Network([2, 2, 1], hidden="sigmoid", output="sigmoid", loss="bce")
     >>> net.forward(np.array([[0.5], [0.8]])).shape
     (1, 1)
-
-    Shapes: ``X`` ``(n_0, m)`` → ``A^{[L]}`` ``(n_L, m)``.
-    Chapters: *Forward propagation*, *Backpropagation*.
     """
 
     def __init__(self, sizes, hidden="relu", output=None, loss="mse", activations=None,
-                 init=None, seed=0, dtype=np.float64, device="cpu", alpha=0.01, loss_kwargs=None):
+                 init=None, seed=0, dtype=np.float64, device="cpu", alpha=0.01, loss_kwargs=None,
+                 dropout=0.0, dropout_mode="inverted"):
         sizes = list(sizes)
         if len(sizes) < 2:
             raise ValueError(f"sizes needs at least an input and an output size, got {sizes}")
@@ -115,16 +124,30 @@ class Network:
             raise ValueError(
                 f"need one activation per layer: {L} layers but {len(activations)} activations"
             )
+        if isinstance(dropout, (list, tuple)):
+            if len(dropout) != L - 1:
+                raise ValueError(f"dropout: need one probability per hidden layer ({L - 1}), "
+                                 f"got {len(dropout)}: {list(dropout)}")
+            drops = list(dropout) + [0.0]
+        else:
+            drops = [dropout] * (L - 1) + [0.0]  # never on the output layer
         rng = as_generator(seed)
         self.sizes, self.device, self.dtype = sizes, device, np.dtype(dtype)
         self.layers = [
-            Dense(n_prev, n, act, init=init, rng=rng, dtype=dtype, device=device, alpha=alpha)
-            for n_prev, n, act in zip(sizes[:-1], sizes[1:], activations)
+            Dense(n_prev, n, act, init=init, rng=rng, dtype=dtype, device=device, alpha=alpha,
+                  dropout=p, dropout_mode=dropout_mode)
+            for n_prev, n, act, p in zip(sizes[:-1], sizes[1:], activations, drops)
         ]
         out_name = self.layers[-1].g.name
         if out_name == "softmax" and self.loss_fn.name not in ("categorical_cross_entropy",):
             raise ValueError(
                 f"a softmax output goes with loss='categorical_cross_entropy', got {self.loss_fn.name!r}"
+            )
+        if self.loss_fn.on_logits and out_name != "linear":
+            raise ValueError(
+                f"loss {self.loss_fn.name!r} takes logits, so the output layer must be 'linear' "
+                f"(got {out_name!r}, which would apply the activation twice); or keep "
+                f"output={out_name!r} with the loss on probabilities, which nnbook fuses stably"
             )
         fused = _FUSED.get((out_name, self.loss_fn.name))
         self._fused_loss = get_loss(fused) if fused else None
@@ -286,8 +309,11 @@ class Network:
         for (name, p, _), new in zip(self.named_parameters(), params):
             new = to_device(new, self.device, self.dtype)
             if new.shape != p.shape:
-                if new.size == p.size:
+                # a scalar or vector of the right size is reshaped (b1 = [0.1, 0.2], b2 = 0.3);
+                # a matrix of another shape is an error, never silently reshaped (W.T!)
+                if new.ndim < 2 and new.size == p.size:
                     new = new.reshape(p.shape)
                 else:
-                    raise ValueError(f"{name} has shape {p.shape}, got {new.shape}")
+                    hint = ": transposed?" if new.shape == p.shape[::-1] else ""
+                    raise ValueError(f"{name} has shape {p.shape}, got {new.shape}{hint}")
             p[...] = new

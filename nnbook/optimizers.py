@@ -1,0 +1,606 @@
+r"""Gradient-descent optimizers, and gradient clipping.
+
+An optimizer turns the gradient :math:`g_t = \nabla J(\theta_{t-1})` into a step:
+
+.. math:: \theta_t = \theta_{t-1} - \eta\, u_t(g_1, \dots, g_t)
+
+where the update direction :math:`u_t` is :math:`g_t` for plain gradient descent and a running
+average of past gradients, possibly divided by a running size of them, for the others.  The
+optimizers here hold that state (velocities, moments) in a class; ``step(params, grads)``
+updates the parameters **in place**::
+
+    opt = nb.optimizers.Adam(lr=1e-3)
+    for epoch in range(100):
+        net.loss_and_grad(X, Y)
+        opt.step(net.theta, net.grad)     # every parameter of the network in one call
+
+``params`` and ``grads`` are one array or a list of arrays of matching shapes; the state is
+allocated on the first step, on the parameters' backend (NumPy or CuPy) and dtype, one slot
+per position in the list.  Every update is a handful of vectorized in-place operations on a
+preallocated scratch array, so a step allocates no new arrays.
+
+Where the sources disagree (momentum as :math:`v = \beta v + (1-\beta) g` or as
+:math:`v = \beta v + g`; Adam with or without bias correction) both forms are available
+and the docstrings say how they relate.  The definitions and default hyperparameters follow
+PyTorch's ``torch.optim``.
+
+The book teaches these in the chapter *Gradient descent and its variants*; gradient
+clipping also appears in *Training diagnostics*.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .backend import get_array_module
+
+__all__ = [
+    "Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam",
+    "get_optimizer", "OPTIMIZER_NAMES",
+    "clip_by_global_norm", "clip_by_value",
+]
+
+
+# --- argument checks --------------------------------------------------------------------
+def _nonnegative(name: str, value, owner: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{owner}: {name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not (math.isfinite(value) and value >= 0.0):
+        raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {value!r}")
+    return value
+
+
+def _beta(name: str, value, owner: str) -> float:
+    value = _nonnegative(name, value, owner)
+    if not value < 1.0:
+        raise ValueError(f"{owner}: {name} must be in [0, 1), got {value!r}")
+    return value
+
+
+def _as_list(params, grads):
+    """``params`` and ``grads`` as two lists of arrays of matching shapes."""
+    params = list(params) if isinstance(params, (list, tuple)) else [params]
+    grads = list(grads) if isinstance(grads, (list, tuple)) else [grads]
+    if len(params) != len(grads):
+        raise ValueError(f"got {len(params)} parameter arrays but {len(grads)} gradient arrays")
+    for k, (p, g) in enumerate(zip(params, grads)):
+        if not hasattr(p, "dtype") or p.dtype.kind != "f" or p.ndim == 0:
+            raise TypeError(
+                f"params[{k}] must be a floating-point array the optimizer can update in place, "
+                f"got {type(p).__name__}{'' if not hasattr(p, 'dtype') else ' of dtype ' + str(p.dtype)}"
+            )
+        if getattr(g, "shape", None) != p.shape:
+            raise ValueError(
+                f"grads[{k}] has shape {getattr(g, 'shape', None)} but params[{k}] has shape {p.shape}"
+            )
+    return params, grads
+
+
+# --- the base class ---------------------------------------------------------------------
+class Optimizer:
+    r"""Base class: holds the learning rate :math:`\eta`, the step counter and the per-parameter state.
+
+    Subclasses name their state arrays in ``_state_names`` and implement
+    ``_update(p, g, state, tmp)``, which changes ``p`` in place; ``tmp`` is a scratch array of
+    ``p``'s shape, dtype and backend.
+
+    Chapter: *Gradient descent and its variants*.
+
+    Attributes
+    ----------
+    lr : float
+        Learning rate :math:`\eta \ge 0`.  It may be reassigned between steps (that is how a
+        schedule from :mod:`nnbook.schedules` acts: ``opt.lr = schedule(epoch)``).
+    t : int
+        Number of steps taken since creation or the last :meth:`reset`.
+    state : list of dict
+        One dict per parameter array (by position), e.g. ``{"m": ..., "v": ...}`` for Adam;
+        empty until the first step.
+    """
+
+    name = "optimizer"
+    _state_names: tuple[str, ...] = ()
+
+    def __init__(self, lr):
+        self.lr = lr
+        self.t = 0
+        self.state: list[dict] = []
+        self._scratch: list = []
+
+    @property
+    def lr(self) -> float:
+        """Learning rate :math:`\\eta` (a finite number ``>= 0``; set it to change it)."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value) -> None:
+        self._lr = _nonnegative("lr", value, type(self).__name__)
+
+    def _hyper(self) -> dict:
+        return {"lr": self.lr}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self._hyper().items())
+        return f"{type(self).__name__}({args})"
+
+    def reset(self) -> None:
+        """Forget the state and the step counter (the next step is step 1 again)."""
+        self.t = 0
+        self.state = []
+        self._scratch = []
+
+    def step(self, params, grads) -> None:
+        r"""Take one step: update ``params`` in place from ``grads``.
+
+        Shapes: ``params[k]`` and ``grads[k]`` of equal (any) shape.
+
+        Parameters
+        ----------
+        params : array or list of arrays
+            Parameters :math:`\theta`, changed in place (e.g. ``net.theta``).
+        grads : array or list of arrays
+            Gradients :math:`\partial J/\partial\theta` of the same shapes (e.g. ``net.grad``).
+        """
+        params, grads = _as_list(params, grads)
+        if not self.state:
+            for p in params:
+                xp = get_array_module(p)
+                self.state.append({name: xp.zeros_like(p) for name in self._state_names})
+                self._scratch.append(xp.empty_like(p))
+        elif len(self.state) != len(params) or any(
+                tmp.shape != p.shape for tmp, p in zip(self._scratch, params)):
+            raise ValueError(
+                f"{type(self).__name__}.step: got parameters of shapes "
+                f"{[p.shape for p in params]}, but the state was built for "
+                f"{[tmp.shape for tmp in self._scratch]}: call reset() to start on new parameters"
+            )
+        self.t += 1
+        for p, g, state, tmp in zip(params, grads, self.state, self._scratch):
+            self._update(p, g, state, tmp)
+
+    def _update(self, p, g, state, tmp) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+# --- plain gradient descent -------------------------------------------------------------
+class SGD(Optimizer):
+    r"""Gradient descent :math:`\theta \leftarrow \theta - \eta\, g` :cite:p:`robbins1951stochastic`.
+
+    The same update serves full-batch gradient descent (``g`` from all samples), stochastic
+    gradient descent (one sample) and minibatch SGD (a batch): what changes is only the data
+    the gradient was computed on.
+
+    .. math:: \theta_t = \theta_{t-1} - \eta\, g_t
+
+    Shapes: ``params`` and ``grads`` of equal shape.
+    Chapter: *Gradient descent and its variants*.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\eta \ge 0`.
+    """
+
+    name = "sgd"
+
+    def _update(self, p, g, state, tmp) -> None:
+        xp = get_array_module(p)
+        xp.multiply(g, self.lr, out=tmp)
+        p -= tmp                                    # theta <- theta - lr g
+
+
+# --- momentum ---------------------------------------------------------------------------
+_FORMS = ("sum", "ema")
+
+
+def _form(form, owner: str) -> str:
+    if form not in _FORMS:
+        raise ValueError(f"{owner}: form must be 'sum' or 'ema', got {form!r}")
+    return form
+
+
+class Momentum(Optimizer):
+    r"""Gradient descent with (heavy-ball) momentum :cite:p:`polyak1964some`.
+
+    ``form="sum"`` (default; PyTorch's ``SGD(momentum=beta)``, :cite:t:`sutskever2013importance`):
+
+    .. math:: v_t = \beta v_{t-1} + g_t, \qquad \theta_t = \theta_{t-1} - \eta\, v_t
+
+    ``form="ema"`` (an exponential moving average of the gradients, as in the sources'
+    :math:`v = \beta v + (1-\beta)\nabla L`):
+
+    .. math:: v_t = \beta v_{t-1} + (1-\beta)\, g_t, \qquad \theta_t = \theta_{t-1} - \eta\, v_t
+
+    Both start from :math:`v_0 = 0`.  Then :math:`v^{\text{ema}}_t = (1-\beta)\,v^{\text{sum}}_t`
+    for every :math:`t`, so **the EMA form with learning rate** :math:`\eta/(1-\beta)` **takes
+    exactly the same steps as the sum form with** :math:`\eta`.  In the sum form a constant
+    gradient gives steps growing to :math:`\eta g/(1-\beta)` (ten times :math:`\eta g` for
+    :math:`\beta = 0.9`); in the EMA form they approach :math:`\eta g`.
+
+    The sources' other form, :math:`M_k = \beta M_{k-1} + \alpha \nabla L`,
+    :math:`\Delta W = -\eta M_k`, is the sum form with learning rate :math:`\eta\alpha`
+    (substitute :math:`M = \alpha v`).
+
+    Shapes: ``params`` and ``grads`` of equal shape; the velocity ``state[k]["v"]`` too.
+    Chapter: *Gradient descent and its variants*.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\eta \ge 0`.
+    beta : float
+        Momentum coefficient :math:`\beta \in [0, 1)` (default 0.9); ``beta=0`` is plain SGD.
+    form : {"sum", "ema"}
+        Which velocity recurrence (see above).
+    """
+
+    name = "momentum"
+    _state_names = ("v",)
+
+    def __init__(self, lr, beta=0.9, form="sum"):
+        super().__init__(lr)
+        self.beta = _beta("beta", beta, type(self).__name__)
+        self.form = _form(form, type(self).__name__)
+
+    def _hyper(self) -> dict:
+        return {"lr": self.lr, "beta": self.beta, "form": self.form}
+
+    def _update(self, p, g, state, tmp) -> None:
+        xp = get_array_module(p)
+        v = state["v"]
+        v *= self.beta
+        if self.form == "sum":
+            v += g                                  # v <- beta v + g
+        else:
+            xp.multiply(g, 1.0 - self.beta, out=tmp)
+            v += tmp                                # v <- beta v + (1 - beta) g
+        xp.multiply(v, self.lr, out=tmp)
+        p -= tmp                                    # theta <- theta - lr v
+
+
+class Nesterov(Optimizer):
+    r"""Nesterov's accelerated gradient :cite:p:`nesterov1983method,sutskever2013importance`, as in PyTorch.
+
+    ``form="sum"`` (default; PyTorch's ``SGD(momentum=beta, nesterov=True)``), with
+    :math:`g_t = \nabla J(\theta_{t-1})` and :math:`v_0 = 0`:
+
+    .. math:: v_t = \beta v_{t-1} + g_t, \qquad \theta_t = \theta_{t-1} - \eta\,(g_t + \beta v_t)
+
+    ``form="ema"``: :math:`v_t = \beta v_{t-1} + (1-\beta) g_t`,
+    :math:`\theta_t = \theta_{t-1} - \eta\,((1-\beta) g_t + \beta v_t)`; as for
+    :class:`Momentum`, it takes the same steps as the sum form when its learning rate is
+    :math:`\eta/(1-\beta)`.
+
+    **Relation to the look-ahead form.**  The textbook form evaluates the gradient at the point
+    the momentum step alone would reach:
+
+    .. math:: v_t = \beta v_{t-1} + \nabla J(\phi_{t-1} - \eta\beta v_{t-1}), \qquad
+              \phi_t = \phi_{t-1} - \eta v_t
+
+    This is the same algorithm: with :math:`\theta_t = \phi_t - \eta\beta v_t` (so
+    :math:`\theta_0 = \phi_0`) the recurrence above becomes exactly the one this class runs.
+    The parameters stored here are the look-ahead points :math:`\theta_t`; the two sequences
+    differ by :math:`\eta\beta v_t` and share their limit.  The sources write
+    :math:`N_k = \beta N_{k-1} + \alpha \nabla\mathcal L(W - \beta N_{k-1})`,
+    :math:`\Delta W = -\eta N_k`.  With :math:`N = \alpha v` it is the look-ahead form with
+    learning rate :math:`\eta\alpha`, provided the gradient is taken at
+    :math:`W - \eta\beta N_{k-1}`: the point the momentum part :math:`-\eta\beta N_{k-1}` of
+    the step reaches.  The sources' :math:`W - \beta N_{k-1}` is that point when
+    :math:`\eta = 1`, that is, when :math:`\alpha` alone is the step size; read it that way.
+
+    Shapes: ``params`` and ``grads`` of equal shape; the velocity ``state[k]["v"]`` too.
+    Chapter: *Gradient descent and its variants*.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\eta \ge 0`.
+    beta : float
+        Momentum coefficient :math:`\beta \in [0, 1)` (default 0.9).
+    form : {"sum", "ema"}
+        Which velocity recurrence.
+    """
+
+    name = "nesterov"
+    _state_names = ("v",)
+
+    def __init__(self, lr, beta=0.9, form="sum"):
+        super().__init__(lr)
+        self.beta = _beta("beta", beta, type(self).__name__)
+        self.form = _form(form, type(self).__name__)
+
+    def _hyper(self) -> dict:
+        return {"lr": self.lr, "beta": self.beta, "form": self.form}
+
+    def _update(self, p, g, state, tmp) -> None:
+        xp = get_array_module(p)
+        v, beta = state["v"], self.beta
+        c = 1.0 if self.form == "sum" else 1.0 - beta
+        xp.multiply(g, c, out=tmp)                  # tmp = c g
+        v *= beta
+        v += tmp                                    # v <- beta v + c g
+        tmp *= self.lr
+        p -= tmp                                    # theta <- theta - lr c g ...
+        xp.multiply(v, self.lr * beta, out=tmp)
+        p -= tmp                                    # ... - lr beta v
+
+
+# --- adaptive learning rates ------------------------------------------------------------
+class AdaGrad(Optimizer):
+    r"""AdaGrad :cite:p:`duchi2011adaptive`: a per-parameter step size from the sum of squared gradients.
+
+    .. math:: s_t = s_{t-1} + g_t \odot g_t, \qquad
+              \theta_t = \theta_{t-1} - \eta\, \frac{g_t}{\sqrt{s_t} + \varepsilon}
+
+    with :math:`s_0 = 0`; square root and division act elementwise and :math:`\varepsilon`
+    is added *outside* the square root (as in PyTorch's ``torch.optim.Adagrad``).
+
+    Shapes: ``params`` and ``grads`` of equal shape; ``state[k]["s"]`` too.
+    Chapter: *Gradient descent and its variants*.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\eta \ge 0` (default 0.01, PyTorch's).
+    eps : float
+        :math:`\varepsilon \ge 0` (default :math:`10^{-10}`).
+    """
+
+    name = "adagrad"
+    _state_names = ("s",)
+
+    def __init__(self, lr=0.01, eps=1e-10):
+        super().__init__(lr)
+        self.eps = _nonnegative("eps", eps, type(self).__name__)
+
+    def _hyper(self) -> dict:
+        return {"lr": self.lr, "eps": self.eps}
+
+    def _update(self, p, g, state, tmp) -> None:
+        xp = get_array_module(p)
+        s = state["s"]
+        xp.multiply(g, g, out=tmp)
+        s += tmp                                    # s <- s + g^2
+        xp.sqrt(s, out=tmp)
+        tmp += self.eps
+        xp.divide(g, tmp, out=tmp)                  # g / (sqrt(s) + eps)
+        tmp *= self.lr
+        p -= tmp
+
+
+class RMSProp(Optimizer):
+    r"""RMSProp :cite:p:`tieleman2012rmsprop`: divide by a running root mean square of the gradients.
+
+    .. math:: v_t = \beta v_{t-1} + (1-\beta)\, g_t \odot g_t, \qquad
+              \theta_t = \theta_{t-1} - \eta\, \frac{g_t}{\sqrt{v_t} + \varepsilon}
+
+    with :math:`v_0 = 0` and :math:`\varepsilon` outside the square root (PyTorch's
+    ``torch.optim.RMSprop``, whose ``alpha`` is this :math:`\beta`).
+
+    Shapes: ``params`` and ``grads`` of equal shape; ``state[k]["v"]`` too.
+    Chapter: *Gradient descent and its variants*.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\eta \ge 0` (default 0.01, PyTorch's).
+    beta : float
+        Smoothing constant :math:`\beta \in [0, 1)` (default 0.99).
+    eps : float
+        :math:`\varepsilon \ge 0` (default :math:`10^{-8}`).
+    """
+
+    name = "rmsprop"
+    _state_names = ("v",)
+
+    def __init__(self, lr=0.01, beta=0.99, eps=1e-8):
+        super().__init__(lr)
+        self.beta = _beta("beta", beta, type(self).__name__)
+        self.eps = _nonnegative("eps", eps, type(self).__name__)
+
+    def _hyper(self) -> dict:
+        return {"lr": self.lr, "beta": self.beta, "eps": self.eps}
+
+    def _update(self, p, g, state, tmp) -> None:
+        xp = get_array_module(p)
+        v = state["v"]
+        xp.multiply(g, g, out=tmp)
+        tmp *= 1.0 - self.beta
+        v *= self.beta
+        v += tmp                                    # v <- beta v + (1 - beta) g^2
+        xp.sqrt(v, out=tmp)
+        tmp += self.eps
+        xp.divide(g, tmp, out=tmp)                  # g / (sqrt(v) + eps)
+        tmp *= self.lr
+        p -= tmp
+
+
+class Adam(Optimizer):
+    r"""Adam :cite:p:`kingma2015adam`: momentum on the gradient, RMSProp on its square, bias-corrected.
+
+    .. math::
+
+       m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \qquad
+       v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t \odot g_t
+
+       \hat m_t = \frac{m_t}{1-\beta_1^t}, \qquad \hat v_t = \frac{v_t}{1-\beta_2^t}, \qquad
+       \theta_t = \theta_{t-1} - \eta\, \frac{\hat m_t}{\sqrt{\hat v_t} + \varepsilon}
+
+    with :math:`m_0 = v_0 = 0` and :math:`t` counted from 1 (PyTorch's ``torch.optim.Adam``).
+    Because the averages start at 0 they are too small early on (:math:`m_1 = (1-\beta_1) g_1`);
+    dividing by :math:`1-\beta^t` removes that bias, so the first step has size about
+    :math:`\eta` in every coordinate.  The sources write Adam without this correction
+    (:math:`\theta \leftarrow \theta - \eta\, m_t/(\sqrt{v_t}+\varepsilon)`): that is
+    ``bias_correction=False``.
+
+    Shapes: ``params`` and ``grads`` of equal shape; ``state[k]["m"]``, ``state[k]["v"]`` too.
+    Chapter: *Gradient descent and its variants*.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\eta \ge 0` (default :math:`10^{-3}`).
+    beta1, beta2 : float
+        Decay rates of the first and second moments, in :math:`[0, 1)` (defaults 0.9, 0.999).
+    eps : float
+        :math:`\varepsilon \ge 0` added outside the square root (default :math:`10^{-8}`).
+    bias_correction : bool
+        Divide by :math:`1-\beta^t` (default ``True``).
+    """
+
+    name = "adam"
+    _state_names = ("m", "v")
+
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, bias_correction=True):
+        super().__init__(lr)
+        owner = type(self).__name__
+        self.beta1 = _beta("beta1", beta1, owner)
+        self.beta2 = _beta("beta2", beta2, owner)
+        self.eps = _nonnegative("eps", eps, owner)
+        self.bias_correction = bool(bias_correction)
+
+    def _hyper(self) -> dict:
+        hyper = {"lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+        if not self.bias_correction:
+            hyper["bias_correction"] = False
+        return hyper
+
+    def _update(self, p, g, state, tmp) -> None:
+        xp = get_array_module(p)
+        m, v, b1, b2 = state["m"], state["v"], self.beta1, self.beta2
+        m *= b1
+        xp.multiply(g, 1.0 - b1, out=tmp)
+        m += tmp                                    # m <- b1 m + (1 - b1) g
+        v *= b2
+        xp.multiply(g, g, out=tmp)
+        tmp *= 1.0 - b2
+        v += tmp                                    # v <- b2 v + (1 - b2) g^2
+        c1 = 1.0 - b1 ** self.t if self.bias_correction else 1.0
+        c2 = 1.0 - b2 ** self.t if self.bias_correction else 1.0
+        xp.sqrt(v, out=tmp)
+        tmp *= 1.0 / math.sqrt(c2)                  # sqrt(v_hat)
+        tmp += self.eps
+        xp.divide(m, tmp, out=tmp)                  # m / (sqrt(v_hat) + eps)
+        tmp *= self.lr / c1                         # lr m_hat / (sqrt(v_hat) + eps)
+        p -= tmp
+
+
+# --- lookup by name ---------------------------------------------------------------------
+_OPTIMIZERS = {
+    "sgd": SGD, "momentum": Momentum, "nesterov": Nesterov,
+    "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam,
+}
+_OPT_ALIASES = {"gd": "sgd", "nag": "nesterov", "heavy_ball": "momentum"}
+OPTIMIZER_NAMES = tuple(_OPTIMIZERS) + tuple(_OPT_ALIASES)
+
+
+def get_optimizer(name, **kwargs) -> Optimizer:
+    """Make an optimizer by name: ``get_optimizer("adam", lr=1e-3)``, ``get_optimizer("momentum", lr=0.1, beta=0.9)``.
+
+    Names: ``"sgd"`` (also ``"gd"``), ``"momentum"``, ``"nesterov"``, ``"adagrad"``,
+    ``"rmsprop"``, ``"adam"``.  An :class:`Optimizer` instance is returned as it is.
+
+    Raises
+    ------
+    ValueError
+        Unknown name; the message lists the known ones.
+    """
+    if isinstance(name, Optimizer):
+        if kwargs:
+            raise ValueError(f"got an optimizer instance {name!r} and extra arguments {kwargs}")
+        return name
+    if not isinstance(name, str):
+        raise TypeError(f"optimizer must be a name (str) or an Optimizer, got {type(name).__name__}")
+    key = name.lower().replace("-", "_").replace(" ", "_")
+    key = _OPT_ALIASES.get(key, key)
+    if key not in _OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; known: {', '.join(OPTIMIZER_NAMES)}")
+    return _OPTIMIZERS[key](**kwargs)
+
+
+# --- gradient clipping ------------------------------------------------------------------
+def _grad_list(grads) -> list:
+    grads = list(grads) if isinstance(grads, (list, tuple)) else [grads]
+    for k, g in enumerate(grads):
+        if not hasattr(g, "dtype") or g.dtype.kind != "f":
+            raise TypeError(f"grads[{k}] must be a floating-point array, got {type(g).__name__}")
+    return grads
+
+
+def clip_by_global_norm(grads, max_norm) -> float:
+    r"""Rescale the gradients in place so that their joint norm is at most ``max_norm`` :cite:p:`pascanu2013difficulty`.
+
+    .. math:: \lVert g\rVert = \Big(\sum_k \sum_i g_{k,i}^2\Big)^{1/2}, \qquad
+              g \leftarrow g\, \frac{c}{\lVert g\rVert} \quad\text{if } \lVert g\rVert > c
+
+    The norm is taken over **all** arrays together, so the direction of the full gradient is
+    kept; only its length is capped.  Pass ``net.grad`` to clip a whole network.
+
+    Shapes: any.  Chapters: *Gradient descent and its variants*, *Training diagnostics*.
+
+    Parameters
+    ----------
+    grads : array or list of arrays
+        Gradients, changed in place.
+    max_norm : float
+        The cap :math:`c > 0`.
+
+    Returns
+    -------
+    float
+        The norm :math:`\lVert g\rVert` *before* clipping (worth logging: it is how exploding
+        gradients show up).
+    """
+    max_norm = _nonnegative("max_norm", max_norm, "clip_by_global_norm")
+    if max_norm == 0.0:
+        raise ValueError("clip_by_global_norm: max_norm must be > 0, got 0.0")
+    grads = _grad_list(grads)
+    total = 0.0
+    with np.errstate(over="ignore"):  # float32 squares can overflow where the norm does not ...
+        for g in grads:
+            flat = g.reshape(-1)
+            total += float(flat @ flat)
+    if not math.isfinite(total):  # ... then sum them again in float64
+        total = sum(float((g.reshape(-1).astype(np.float64) ** 2).sum()) for g in grads)
+    norm = math.sqrt(total)
+    if norm > max_norm:
+        scale = max_norm / norm
+        for g in grads:
+            g *= scale
+    return norm
+
+
+def clip_by_value(grads, clip_value) -> float:
+    r"""Clip every gradient entry to :math:`[-c, c]` in place.
+
+    .. math:: g_i \leftarrow \min(\max(g_i, -c), c)
+
+    Unlike :func:`clip_by_global_norm` this changes the gradient's direction.
+
+    Shapes: any.  Chapters: *Gradient descent and its variants*, *Training diagnostics*.
+
+    Parameters
+    ----------
+    grads : array or list of arrays
+        Gradients, changed in place.
+    clip_value : float
+        :math:`c > 0`.
+
+    Returns
+    -------
+    float
+        The largest :math:`|g_i|` before clipping.
+    """
+    c = _nonnegative("clip_value", clip_value, "clip_by_value")
+    if c == 0.0:
+        raise ValueError("clip_by_value: clip_value must be > 0, got 0.0")
+    grads = _grad_list(grads)
+    largest = 0.0
+    for g in grads:
+        xp = get_array_module(g)
+        if g.size:
+            largest = max(largest, float(xp.abs(g).max()))
+        xp.clip(g, -c, c, out=g)
+    return largest
