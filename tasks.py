@@ -48,7 +48,7 @@ def setup() -> None:
 
 def build_html(strict: bool) -> None:
     """Build the website; every notebook is executed (cached by jupyter-cache)."""
-    cmd = [PY, "-m", "jupyter_book", "build", ".", "--all"]
+    cmd = [BIN / ("jupyter-book.exe" if os.name == "nt" else "jupyter-book"), "build", ".", "--all"]
     if strict:
         cmd += ["--warningiserror", "--keep-going"]
     run(*cmd)

@@ -11,11 +11,12 @@ Modules: the core — :mod:`~nnbook.backend`, :mod:`~nnbook.activations`,
 :mod:`~nnbook.network`, :mod:`~nnbook.gradcheck`; training — :mod:`~nnbook.optimizers`,
 :mod:`~nnbook.schedules`, :mod:`~nnbook.regularization`, :mod:`~nnbook.data`,
 :mod:`~nnbook.training`, :mod:`~nnbook.perceptron`, :mod:`~nnbook.io`; teaching —
-:mod:`~nnbook.checkers`, :mod:`~nnbook.testfunctions`, :mod:`~nnbook.plotting` (imported on
-use, needs matplotlib), :mod:`~nnbook.autograd`.
+:mod:`~nnbook.checkers`, :mod:`~nnbook.testfunctions`, :mod:`~nnbook.plotting` (needs
+matplotlib, which it imports only when a function is called), :mod:`~nnbook.autograd`.
 """
-from . import (activations, backend, checkers, data, gradcheck, initializers, io, losses,
-               optimizers, perceptron, regularization, schedules, testfunctions, training)
+from . import (activations, autograd, backend, checkers, data, gradcheck, initializers, io, losses,
+               optimizers, perceptron, plotting, regularization, schedules, testfunctions,
+               training)
 from .activations import get_activation, sigmoid, softmax
 from .backend import BackendError, get_array_module, gpu_available, to_device, to_numpy
 from .gradcheck import check_gradient, check_network_gradients, numerical_gradient, relative_error
@@ -34,7 +35,7 @@ from .training import History, TrainingDiverged, accuracy, evaluate, fit
 __version__ = "0.1.0"
 
 __all__ = [
-    "activations", "backend", "gradcheck", "initializers", "losses",
+    "activations", "autograd", "backend", "plotting", "gradcheck", "initializers", "losses",
     "get_activation", "sigmoid", "softmax",
     "BackendError", "get_array_module", "gpu_available", "to_device", "to_numpy",
     "check_gradient", "check_network_gradients", "numerical_gradient", "relative_error",
