@@ -1,6 +1,5 @@
 """Tests of nnbook.training: the fit loop, its checks, history, diagnostics and early stopping."""
 import re
-import time
 
 import numpy as np
 import pytest
@@ -22,13 +21,10 @@ def _linear_problem(m=64, seed=0):
 
 # --- it learns --------------------------------------------------------------------------
 @pytest.mark.parametrize("hidden", ["tanh", "sigmoid"])
-def test_learns_xor_quickly(hidden):
+def test_learns_xor(hidden):
     X, y = data.xor()
     net = Network([2, 4, 1], hidden=hidden, loss="bce", seed=0)
-    start = time.perf_counter()
     h = fit(net, X, y, epochs=1000, optimizer="adam", lr=0.05)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0
     assert h["loss"][-1] < 0.05 and h["accuracy"][-1] == 1.0
     np.testing.assert_array_equal((net.forward(X) >= 0.5).astype(int)[0], y)
     assert evaluate(net, X, y)["loss"] < 0.05
