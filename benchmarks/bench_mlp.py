@@ -48,6 +48,7 @@ def _parse_args(argv=None):
     p.add_argument("--only", default="nnbook,torch,sklearn,floor,digits",
                    help="comma-separated subset of nnbook,torch,sklearn,floor,digits")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", default=None, metavar="PATH", help="also write the figures to PATH")
     return p.parse_args(argv)
 
 
@@ -82,9 +83,9 @@ def time_epochs(runs: dict, epochs: int) -> dict:
     """Time ``epochs`` epochs of every runner, interleaved, after one warm-up epoch each.
 
     ``runs`` maps a name to a function that trains one epoch (and may return the epoch's
-    own duration, when the call also does set-up work that is not part of the epoch).  Round ``r`` runs epoch ``r`` of
-    every library in turn, so a burst of load from elsewhere on the machine hits them all
-    alike.  Returns ``{name: [seconds, ...]}``.
+    own duration, when the call also does set-up work that is not part of the epoch).
+    Round ``r`` runs epoch ``r`` of every library in turn, so a burst of load from
+    elsewhere on the machine hits them all alike.  Returns ``{name: [seconds, ...]}``.
     """
     for run in runs.values():
         run()                                       # warm-up: not timed
@@ -321,9 +322,41 @@ def main():
                 print("  ratios of medians: " + "; ".join(ratios))
         del runs, accuracies
 
+    digits = None
     if "digits" in only and has("sklearn"):
-        digits_part(epochs=max(epochs, 20), libs=libs, seed=args.seed)
+        digits = digits_part(epochs=max(epochs, 20), libs=libs, seed=args.seed)
+    report_targets(results, digits)
+    if args.json:
+        import json
+        with open(args.json, "w") as f:
+            json.dump({"cpu": cpu_model(), "threads": THREADS, "samples": n, "epochs": epochs,
+                       "versions": versions(), "seconds_per_epoch": results,
+                       "digits_us_per_step": digits}, f, indent=1)
     return results
+
+
+# (batch size, compared with, largest allowed ratio nnbook / that)
+TARGETS = [(128, "PyTorch", 0.5), (128, "scikit-learn", 0.5), (1024, "matmul floor", 1.4)]
+DIGITS_TARGET_US = 150.0
+
+
+def report_targets(results, digits):
+    """Print each performance target of benchmarks/README.md with the measured ratio."""
+    lines = []
+    for bs, other, limit in TARGETS:
+        row = results.get(bs, {})
+        if "nnbook" in row and other in row:
+            r = row["nnbook"] / row[other]
+            lines.append(f"  batch {bs}: nnbook / {other} = {r:.2f} (target <= {limit}): "
+                         f"{'met' if r <= limit else 'NOT met'}")
+    if digits and "nnbook" in digits:
+        us = digits["nnbook"]
+        lines.append(f"  digits 64-32-10, batch 128: nnbook {us:.0f} us/step "
+                     f"(target <= {DIGITS_TARGET_US:.0f}): "
+                     f"{'met' if us <= DIGITS_TARGET_US else 'NOT met'}")
+    if lines:
+        print("\ntargets (medians):")
+        print("\n".join(lines))
 
 
 def digits_part(epochs, libs, seed, batch_size=128):

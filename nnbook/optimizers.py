@@ -479,11 +479,12 @@ class Adam(Optimizer):
         v += tmp                                    # v <- b2 v + (1 - b2) g^2
         c1 = 1.0 - b1 ** self.t if self.bias_correction else 1.0
         c2 = 1.0 - b2 ** self.t if self.bias_correction else 1.0
+        # sqrt(v_hat) + eps = (sqrt(v) + eps sqrt(c2)) / sqrt(c2): both corrections become
+        # scalars, one pass over the parameters fewer (Kingma & Ba 2015, end of Sec. 2)
         xp.sqrt(v, out=tmp)
-        tmp *= 1.0 / math.sqrt(c2)                  # sqrt(v_hat)
-        tmp += self.eps
-        xp.divide(m, tmp, out=tmp)                  # m / (sqrt(v_hat) + eps)
-        tmp *= self.lr / c1                         # lr m_hat / (sqrt(v_hat) + eps)
+        tmp += self.eps * math.sqrt(c2)
+        xp.divide(m, tmp, out=tmp)                  # m / (sqrt(v) + eps sqrt(c2))
+        tmp *= self.lr * math.sqrt(c2) / c1         # = lr m_hat / (sqrt(v_hat) + eps)
         p -= tmp
 
 

@@ -7,8 +7,8 @@ on a new figure), and returns what it drew on (an ``Axes``, a ``Figure``) or the
 Matplotlib is imported only when a function is called, so ``import nnbook`` works without it;
 install it with ``pip install 'nnbook[plot]'``.
 
-Used in the chapters *Activation functions*, *Forward propagation*, *Backpropagation*,
-*Training* and *Optimizers*.
+Used in the chapters *The perceptron*, *Activation functions*, *Training neural networks*,
+*Gradient descent and its variants* and *Training diagnostics*.
 """
 from __future__ import annotations
 
@@ -211,7 +211,7 @@ def plot_decision_boundary(predict_or_net, X, y=None, ax=None, resolution: int =
         ``ax.images[0]`` holds the grid values (row ``i`` is :math:`x_2` = ``ylim[0] + i·dy``).
 
     Shapes: ``X`` ``(2, m)``; the model maps ``(2, k)`` → ``(n_L, k)``.
-    Chapters: *Perceptron*, *Forward propagation*, *Training*.
+    Chapters: *The perceptron*, *Training neural networks*.
     """
     X = to_numpy(X).astype(float)
     if X.ndim != 2 or X.shape[0] != 2:
@@ -320,7 +320,7 @@ def plot_history(history, metrics: Sequence[str] = ("loss", "accuracy"), ax=None
     -------
     matplotlib.figure.Figure
 
-    Chapter: *Training*.
+    Chapter: *Training neural networks*.
     """
     h = _history_dict(history)
     if isinstance(metrics, str):
@@ -357,7 +357,7 @@ def plot_history(history, metrics: Sequence[str] = ("loss", "accuracy"), ax=None
 
 # --- 2-D test functions and optimizer paths ---------------------------------------------
 def _evaluate_on_grid(f, X1, X2) -> np.ndarray:
-    """``f`` on a meshgrid: ``f.value(x, y)``, ``f(x, y)``, or ``f`` of stacked points ``(2, ...)``."""
+    """``f`` on a meshgrid: ``f.value(x, y)``, ``f(x, y)``, or ``f`` of points ``(2, ...)``."""
     fn = getattr(f, "value", f)
     if not callable(fn):
         raise TypeError(f"f must be callable f(x, y), got {type(f).__name__}")
@@ -375,7 +375,7 @@ def _evaluate_on_grid(f, X1, X2) -> np.ndarray:
 
 
 def _limits(f, trajectories, xlim, ylim, pad=0.15):
-    """Plot limits: given ones, else ``f.xlim``/``f.ylim`` or the trajectories' box plus a margin."""
+    """Plot limits: given ones, else ``f.xlim``/``f.ylim``, else the paths' box plus a margin."""
     if xlim is None:
         xlim = getattr(f, "xlim", None)
     if ylim is None:
@@ -441,7 +441,7 @@ def plot_contours(f, xlim=None, ylim=None, ax=None, levels=30, resolution: int =
     -------
     matplotlib.axes.Axes
 
-    Chapter: *Optimizers*.
+    Chapter: *Gradient descent and its variants*.
     """
     xlim, ylim = _limits(f, None, xlim, ylim)
     x = np.linspace(*xlim, int(resolution))
@@ -501,7 +501,7 @@ def plot_trajectories(f, trajectories: Mapping[str, object], xlim=None, ylim=Non
     matplotlib.axes.Axes
         ``ax.lines`` holds one line per trajectory, in the dict's order, after the contours.
 
-    Chapter: *Optimizers*.
+    Chapter: *Gradient descent and its variants*.
     """
     if not trajectories:
         raise ValueError("trajectories is empty: give {name: (T, 2) array}")
@@ -536,7 +536,7 @@ def animate_trajectories(f, trajectories: Mapping[str, object], xlim=None, ylim=
     -------
     matplotlib.animation.FuncAnimation
 
-    Chapter: *Optimizers*.
+    Chapter: *Gradient descent and its variants*.
     """
     from matplotlib.animation import FuncAnimation
 
@@ -581,7 +581,7 @@ def to_html(anim, default_mode: str = "once") -> str:
     """HTML (JavaScript player with the frames inlined) that embeds ``anim`` in a static page.
 
     Returns ``anim.to_jshtml()``; a notebook cell shows it with
-    ``IPython.display.HTML(to_html(anim))``.  Chapter: *Optimizers*.
+    ``IPython.display.HTML(to_html(anim))``.  Chapter: *Gradient descent and its variants*.
     """
     return anim.to_jshtml(default_mode=default_mode)
 
@@ -598,7 +598,7 @@ def plot_weight_histograms(net, bins: int = 50, gradients: bool = False, figsize
     matplotlib.figure.Figure
         One panel per layer, titled with the layer's name, shape and standard deviation.
 
-    Chapters: *Initialization*, *Training*.
+    Chapter: *Training diagnostics*.
     """
     plt = _pyplot()
     L = len(net.layers)
@@ -625,7 +625,7 @@ def plot_gradient_norms(history, keys: Sequence[str] | None = None, ax=None):
     -------
     matplotlib.axes.Axes
 
-    Chapter: *Training*.
+    Chapter: *Training diagnostics*.
     """
     h = _history_dict(history)
     if keys is None:
