@@ -34,6 +34,7 @@ import math
 import numpy as np
 
 from .backend import get_array_module
+from ._validation import nonnegative as _nonnegative
 
 __all__ = [
     "Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam",
@@ -43,15 +44,6 @@ __all__ = [
 
 
 # --- argument checks --------------------------------------------------------------------
-def _nonnegative(name: str, value, owner: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{owner}: {name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not (math.isfinite(value) and value >= 0.0):
-        raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {value!r}")
-    return value
-
-
 def _beta(name: str, value, owner: str) -> float:
     value = _nonnegative(name, value, owner)
     if not value < 1.0:
@@ -260,7 +252,7 @@ class Momentum(Optimizer):
         p -= tmp                                    # theta <- theta - lr v
 
 
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     r"""Nesterov's accelerated gradient :cite:p:`nesterov1983method,sutskever2013importance`, as in PyTorch.
 
     ``form="sum"`` (default; PyTorch's ``SGD(momentum=beta, nesterov=True)``), with
@@ -303,16 +295,7 @@ class Nesterov(Optimizer):
         Which velocity recurrence.
     """
 
-    name = "nesterov"
-    _state_names = ("v",)
-
-    def __init__(self, lr, beta=0.9, form="sum"):
-        super().__init__(lr)
-        self.beta = _beta("beta", beta, type(self).__name__)
-        self.form = _form(form, type(self).__name__)
-
-    def _hyper(self) -> dict:
-        return {"lr": self.lr, "beta": self.beta, "form": self.form}
+    name = "nesterov"  # same state and hyper-parameters as Momentum; only the update differs
 
     def _update(self, p, g, state, tmp) -> None:
         xp = get_array_module(p)

@@ -31,17 +31,9 @@ import math
 import numpy as np
 
 from .backend import get_array_module
+from ._validation import nonnegative as _strength
 
 __all__ = ["penalty", "add_penalty_gradient", "EarlyStopping"]
-
-
-def _strength(name: str, value, owner: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{owner}: {name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not (math.isfinite(value) and value >= 0.0):
-        raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {value!r}")
-    return value
 
 
 def _layers(net) -> list:
