@@ -700,7 +700,8 @@ def as_targets(y, kind: str, n_classes: int | None = None, dtype=np.float64):
 
 
 # --- minibatches ------------------------------------------------------------------------
-def minibatches(X, Y, batch_size: int | None = None, seed=0, shuffle: bool = True):
+def minibatches(X, Y, batch_size: int | None = None, seed=0, shuffle: bool = True,
+                reuse_buffers: bool = False):
     r"""Iterate over one epoch of minibatches: column slices ``(X[:, B], Y[:, B])``.
 
     The columns :math:`1..m` are permuted (when ``shuffle``) and cut into consecutive
@@ -726,6 +727,11 @@ def minibatches(X, Y, batch_size: int | None = None, seed=0, shuffle: bool = Tru
     seed : int or numpy.random.Generator
     shuffle : bool
         ``False`` keeps the original order (the batches are then views, not copies).
+    reuse_buffers : bool
+        ``True``: copy every shuffled batch into the same arrays (NumPy only) instead of new
+        ones, so each batch is valid only until the next one is drawn.  A training loop that
+        is done with a batch before it asks for the next (as :func:`nnbook.training.fit`)
+        saves a fresh allocation per step; the batches hold the same numbers either way.
 
     Yields
     ------
@@ -746,15 +752,42 @@ def minibatches(X, Y, batch_size: int | None = None, seed=0, shuffle: bool = Tru
         batch_size = m
     batch_size = _count("batch_size", batch_size)
     # Checked above, when minibatches() is called; the generator below runs when iterated.
-    return _epoch(X, Y, m, batch_size, seed, shuffle)
+    return _epoch(X, Y, m, batch_size, seed, shuffle, reuse_buffers)
 
 
-def _epoch(X, Y, m, batch_size, seed, shuffle):
+def _epoch(X, Y, m, batch_size, seed, shuffle, reuse_buffers=False):
     if batch_size >= m:  # one full batch: the order does not change a full-batch gradient
         yield X if Y is None else (X, Y)
         return
     xp = get_array_module(X)
     order = xp.asarray(as_generator(seed).permutation(m)) if shuffle else None
+    if reuse_buffers and order is not None and xp is np:
+        yield from _epoch_in_buffers(X, Y, order, batch_size)
+        return
     for start in range(0, m, batch_size):
         cols = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
         yield X[:, cols] if Y is None else (X[:, cols], Y[..., cols])
+
+
+def _epoch_in_buffers(X, Y, order, batch_size):
+    """The batches of :func:`_epoch`, each written into the same arrays (``reuse_buffers``).
+
+    A fresh batch array per step costs, besides the copy, the page faults of new memory
+    (~25 % more for a batch of 1024 MNIST-sized samples; benchmarks/README.md).  A
+    column-major ``X`` is gathered as rows of ``X.T`` (whole samples, each contiguous) into
+    a ``(batch_size, n_0)`` array whose transpose is the batch; a row-major array (``Y``)
+    column by column into an ``(n_L, batch_size)`` array.
+    """
+    arrays = [X] if Y is None else [X, Y]
+    by_rows = [A.ndim == 2 and A.flags.f_contiguous and not A.flags.c_contiguous for A in arrays]
+    buffers = [np.empty((batch_size, A.shape[0]) if r else A.shape[:-1] + (batch_size,), A.dtype)
+               for A, r in zip(arrays, by_rows)]
+    for start in range(0, len(order), batch_size):
+        cols = order[start:start + batch_size]
+        if len(cols) < batch_size:  # the last, smaller batch: new arrays
+            batch = [A[..., cols] for A in arrays]
+        else:  # mode="clip" (the indices are valid anyway) lets take() write to out directly
+            batch = [np.take(A.T, cols, axis=0, out=buf, mode="clip").T if r
+                     else np.take(A, cols, axis=-1, out=buf, mode="clip")
+                     for A, buf, r in zip(arrays, buffers, by_rows)]
+        yield batch[0] if Y is None else tuple(batch)

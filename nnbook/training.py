@@ -489,7 +489,8 @@ def fit(net, X, Y, epochs: int = 10, optimizer="sgd", lr: float | None = None,
     X, Y = _prepare(net, X, Y)
     # Samples contiguous in memory (column-major): a shuffled minibatch X[:, B] is then a copy
     # of whole columns, ~10x faster than a gather from a row-major X (benchmarks/README.md).
-    X, Y = get_array_module(X).asfortranarray(X), get_array_module(Y).asfortranarray(Y)
+    # Y, with few rows, stays row-major: the loss's sums over each column are faster so.
+    X = get_array_module(X).asfortranarray(X)
     if validation_data is not None:
         if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
             raise ValueError("validation_data must be a pair (X_val, Y_val)")
@@ -517,7 +518,8 @@ def fit(net, X, Y, epochs: int = 10, optimizer="sgd", lr: float | None = None,
             if schedule is not None:
                 opt.lr = schedule(epoch - 1)
             loss_sum, penalty_sum, correct, record = 0.0, 0.0, 0, {}
-            for step, (Xb, Yb) in enumerate(minibatches(X, Y, batch_size, seed=rng)):
+            batches = minibatches(X, Y, batch_size, seed=rng, reuse_buffers=True)
+            for step, (Xb, Yb) in enumerate(batches):
                 A = net.forward(Xb, training=True)
                 J = net.cost(Yb)
                 R = penalty(net, l1, l2) if regularized else 0.0

@@ -217,6 +217,23 @@ def test_minibatches_shuffle_semantics():
     assert only_x is X
 
 
+@pytest.mark.parametrize("layout", ["C", "F"])
+@pytest.mark.parametrize("labels", [False, True])
+def test_minibatches_reuse_buffers_gives_the_same_batches_in_one_array(layout, labels):
+    rng = np.random.default_rng(0)
+    X = np.asarray(rng.normal(size=(3, 23)), order=layout)
+    Y = rng.integers(0, 4, 23) if labels else rng.normal(size=(2, 23))
+    fresh = list(data.minibatches(X, Y, 5, seed=7))
+    reused = [(Xb.copy(), Yb.copy(), Xb) for Xb, Yb in
+              data.minibatches(X, Y, 5, seed=7, reuse_buffers=True)]
+    assert [Xb.shape for Xb, _ in fresh] == [Xb.shape for Xb, _, _ in reused]  # ..., (3, 3)
+    for (Xb, Yb), (Xr, Yr, _) in zip(fresh, reused):
+        np.testing.assert_array_equal(Xr, Xb)
+        np.testing.assert_array_equal(Yr, Yb)
+    assert all(np.shares_memory(reused[0][2], view) for _, _, view in reused[1:-1])
+    assert not np.shares_memory(fresh[0][0], fresh[1][0])  # the default: a new array per batch
+
+
 def test_minibatches_errors_raise_at_call_time():
     X = np.zeros((2, 10))
     with pytest.raises(ValueError, match="X has 10 samples .* Y has 9"):

@@ -325,3 +325,4 @@ def test_fit_on_gpu_matches_cpu():
     np.testing.assert_allclose(gpu.theta.get(), cpu.theta, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(h_gpu["loss"], h_cpu["loss"], rtol=1e-9)
     assert set(h_gpu.history) == set(h_cpu.history)
+
