@@ -45,7 +45,10 @@ def linear(Z):
 
 
 def linear_prime(Z):
-    r"""Derivative of :func:`linear`: :math:`g'(z) = 1`."""
+    r"""Derivative of :func:`linear`: :math:`g'(z) = 1`.
+
+    Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
+    """
     xp = get_array_module(Z)
     return xp.ones_like(Z)
 
@@ -72,6 +75,8 @@ def step_prime(Z, at_zero: float = 0.5):
     r"""Derivative of :func:`step`: 0 wherever it exists (:math:`z \neq 0`); 0 is returned at 0 too.
 
     This zero derivative is why a step unit cannot be trained by gradient descent.
+
+    Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
     """
     xp = get_array_module(Z)
     return xp.zeros_like(Z)
@@ -88,7 +93,10 @@ def sign(Z):
 
 
 def sign_prime(Z):
-    r"""Derivative of :func:`sign`: 0 wherever it exists; 0 is returned at 0 too."""
+    r"""Derivative of :func:`sign`: 0 wherever it exists; 0 is returned at 0 too.
+
+    Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
+    """
     xp = get_array_module(Z)
     return xp.zeros_like(Z)
 
@@ -107,7 +115,10 @@ def piecewise_linear(Z):
 
 
 def piecewise_linear_prime(Z):
-    r"""Derivative of :func:`piecewise_linear`: 1 on :math:`(-\tfrac12, \tfrac12)`, else 0 (0 at the kinks)."""
+    r"""Derivative of :func:`piecewise_linear`: 1 on :math:`(-\tfrac12, \tfrac12)`, else 0 (0 at the kinks).
+
+    Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
+    """
     xp = get_array_module(Z)
     return (xp.abs(Z) < 0.5).astype(xp.result_type(Z, 1.0))
 
@@ -131,7 +142,10 @@ def sigmoid(Z):
 
 
 def sigmoid_prime(Z):
-    r"""Derivative of :func:`sigmoid`: :math:`\sigma'(z) = \sigma(z)\,(1 - \sigma(z))`."""
+    r"""Derivative of :func:`sigmoid`: :math:`\sigma'(z) = \sigma(z)\,(1 - \sigma(z))`.
+
+    Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
+    """
     s = sigmoid(Z)
     return s * (1.0 - s)
 
@@ -149,7 +163,10 @@ def tanh(Z):
 
 
 def tanh_prime(Z):
-    r"""Derivative of :func:`tanh`: :math:`\tanh'(z) = 1 - \tanh^2(z)`."""
+    r"""Derivative of :func:`tanh`: :math:`\tanh'(z) = 1 - \tanh^2(z)`.
+
+    Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
+    """
     t = tanh(Z)
     return 1.0 - t * t
 
@@ -167,7 +184,10 @@ def relu(Z):
 
 
 def relu_prime(Z):
-    r"""Derivative of :func:`relu`: 1 for :math:`z > 0`, 0 for :math:`z < 0`; 0 is returned at 0."""
+    r"""Derivative of :func:`relu`: 1 for :math:`z > 0`, 0 for :math:`z < 0`; 0 is returned at 0.
+
+    Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
+    """
     xp = get_array_module(Z)
     return (xp.asarray(Z) > 0).astype(xp.result_type(Z, 1.0))
 
@@ -185,7 +205,10 @@ def leaky_relu(Z, alpha: float = 0.01):
 
 
 def leaky_relu_prime(Z, alpha: float = 0.01):
-    r"""Derivative of :func:`leaky_relu`: 1 for :math:`z > 0`, :math:`\alpha` for :math:`z \le 0`."""
+    r"""Derivative of :func:`leaky_relu`: 1 for :math:`z > 0`, :math:`\alpha` for :math:`z \le 0`.
+
+    Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
+    """
     xp = get_array_module(Z)
     return xp.where(xp.asarray(Z) > 0, 1.0, alpha).astype(xp.result_type(Z, 1.0), copy=False)
 
@@ -214,6 +237,8 @@ def softmax_jacobian(z):
 
     Shapes: ``z`` is ``(n,)`` or ``(n, 1)``; returns ``(n, n)`` with
     :math:`J_{kj} = \partial s_k / \partial z_j = s_k(\delta_{kj} - s_j)`.
+
+    Chapter: *Activation functions*.
     """
     xp = get_array_module(z)
     s = softmax(xp.reshape(z, (-1, 1)))
@@ -226,6 +251,8 @@ def softmax_backward(dA, A):
     .. math:: d\mathbf z = J^\top d\mathbf a = \mathbf a \odot \left(d\mathbf a - (\mathbf a^\top d\mathbf a)\,\mathbf 1\right)
 
     Shapes: ``dA`` and ``A`` are ``(n_L, m)``; returns ``dZ`` of shape ``(n_L, m)``.
+
+    Chapter: *Activation functions*.
     """
     return A * (dA - (dA * A).sum(axis=0, keepdims=True))
 

@@ -19,8 +19,8 @@ that, nothing in the book transposes data again.
 Nothing here downloads anything.  :func:`load_digits` reads the small digits set that ships
 inside scikit-learn; :func:`load_mnist` reads MNIST from files you put on disk yourself.
 
-The book uses these in the chapters *The perceptron*, *Training neural networks* and
-*Optimization*.
+The book uses these in the chapters *Why neural networks*, *The perceptron*, *Training neural
+networks* and *Gradient descent and its variants*.
 """
 from __future__ import annotations
 
@@ -92,9 +92,12 @@ def xor(m: int | None = None, noise: float = 0.1, seed=0):
 
     Returns
     -------
-    X : ndarray ``(2, m)`` (``(2, 4)`` by default), y : int ndarray ``(m,)``
+    X : ndarray
+        Inputs ``(2, m)`` (``(2, 4)`` by default).
+    y : int ndarray
+        Labels ``(m,)``.
 
-    Shapes: ``X`` ``(2, m)``, ``y`` ``(m,)``.  Chapters: *The perceptron*, *Multilayer networks*.
+    Shapes: ``X`` ``(2, m)``, ``y`` ``(m,)``.  Chapters: *Why neural networks*, *The perceptron*.
     """
     if m is None:
         X = np.array([[0.0, 0.0, 1.0, 1.0],
@@ -139,7 +142,10 @@ def blobs(m: int = 200, centers=2, std: float = 1.0, seed=0, radius: float = 4.0
 
     Returns
     -------
-    X : ndarray ``(n_0, m)``, y : int ndarray ``(m,)``
+    X : ndarray
+        Inputs ``(n_0, m)``.
+    y : int ndarray
+        Labels ``(m,)``.
 
     Shapes: ``X`` ``(n_0, m)`` (``n_0 = 2`` for an int ``centers``), ``y`` ``(m,)``.
     Chapter: *The perceptron*.
@@ -197,7 +203,7 @@ def circles(m: int = 200, noise: float = 0.05, factor: float = 0.5, seed=0):
     a line; a network needs a hidden layer (or the feature :math:`x_1^2 + x_2^2`).
     Class 0 gets :math:`\lceil m/2 \rceil` points; the samples come in random order.
 
-    Shapes: ``X`` ``(2, m)``, ``y`` ``(m,)``.  Chapter: *Multilayer networks*.
+    Shapes: ``X`` ``(2, m)``, ``y`` ``(m,)``.  Chapter: *Why neural networks*.
     """
     m = _count("m", m, minimum=2)
     noise = _nonneg("noise", noise)
@@ -256,7 +262,10 @@ def regression_1d(m: int = 100, noise: float = 0.1, seed=0, f=None, low: float =
 
     Returns
     -------
-    X : ndarray ``(1, m)``, Y : ndarray ``(1, m)`` (float targets)
+    X : ndarray
+        Inputs ``(1, m)``.
+    Y : ndarray
+        Float targets ``(1, m)``.
 
     Shapes: ``X`` ``(1, m)``, ``Y`` ``(1, m)``.  Chapters: *Training neural networks*, *Regularization*.
     """
@@ -282,7 +291,10 @@ def load_digits():
 
     Returns
     -------
-    X : ndarray ``(64, 1797)`` in ``[0, 1]``, y : int ndarray ``(1797,)`` with digits 0–9
+    X : ndarray
+        Pixels ``(64, 1797)``, scaled to ``[0, 1]``.
+    y : int ndarray
+        Digits 0–9, ``(1797,)``.
 
     Raises
     ------
@@ -329,7 +341,8 @@ def read_idx(path, expected_magic: int | None = None) -> np.ndarray:
 
     Returns
     -------
-    ndarray with the shape the header gives (rows = samples, as stored).
+    ndarray
+        With the shape the header gives (rows = samples, as stored).
 
     Raises
     ------
@@ -394,7 +407,7 @@ def load_mnist(path, dtype=np.float32):
 
     Returns
     -------
-    (X_train, y_train), (X_test, y_test)
+    (X_train, y_train), (X_test, y_test) : tuple of two (ndarray, ndarray) pairs
         ``X`` ``(784, m)`` of ``dtype`` (float32 by default: the training set is 188 MB in
         float32, twice that in float64), ``y`` int ``(m,)`` with digits 0–9.
 
@@ -494,7 +507,8 @@ def train_test_split(X, y, test_size=0.2, seed=0, stratify: bool = False):
 
     Returns
     -------
-    X_train, X_test, y_train, y_test
+    X_train, X_test, y_train, y_test : tuple of four ndarray
+        The two parts of ``X`` and of ``y``, in this order.
 
     Shapes: ``X`` ``(n_0, m)`` → ``(n_0, m_train)``, ``(n_0, m_test)``; ``y`` likewise on its
     last axis.  Chapter: *Training neural networks*.
@@ -654,7 +668,8 @@ def one_hot(y, n_classes: int | None = None, dtype=np.float64):
 
     Returns
     -------
-    ndarray ``(K, m)`` with a single 1 in each column.
+    ndarray
+        ``(K, m)``, with a single 1 in each column.
 
     Raises
     ------
@@ -738,7 +753,8 @@ def minibatches(X, Y, batch_size: int | None = None, seed=0, shuffle: bool = Tru
     (X_batch, Y_batch) with ``(n_0, m_b)`` and ``(n_L, m_b)`` (or ``X_batch`` alone if ``Y`` is None)
 
     Shapes: ``X`` ``(n_0, m)``, ``Y`` ``(n_L, m)`` → batches ``(n_0, m_b)``, ``(n_L, m_b)``.
-    Chapter: *Optimization* (batch, stochastic and minibatch gradient descent).
+    Chapter: *Gradient descent and its variants* (batch, stochastic and minibatch gradient
+    descent).
     """
     if getattr(X, "ndim", 0) != 2:
         raise ValueError(f"X must be (n_0, m) with samples in columns, got shape {getattr(X, 'shape', None)}")

@@ -3,7 +3,7 @@ r"""Saving and loading networks as plain ``.npz`` files (never pickle).
 A saved network is a NumPy ``.npz`` archive holding
 
 - one array per parameter, named as in the book: ``W1, b1, W2, b2, ..., WL, bL``
-  (``W^{[l]}`` of shape ``(n_l, n_{l-1})``, ``b^{[l]}`` of shape ``(n_l, 1)``); and
+  (:math:`W^{[l]}` of shape ``(n_l, n_{l-1})``, :math:`b^{[l]}` of shape ``(n_l, 1)``); and
 - the architecture as a JSON string in a 0-d unicode array named ``"nnbook_meta"``: layer
   sizes, activations, loss (and its options), dtype, leaky-ReLU slope, dropout.
 
@@ -73,7 +73,7 @@ def save_network(net, path) -> Path:
     Path
         The file written.
 
-    Shapes: each ``W^{[l]}`` ``(n_l, n_{l-1})``, ``b^{[l]}`` ``(n_l, 1)``, as in the network.
+    Shapes: each :math:`W^{[l]}` ``(n_l, n_{l-1})``, :math:`b^{[l]}` ``(n_l, 1)``, as in the network.
     Chapter: *Training neural networks*.
     """
     path = Path(os.fspath(path))
@@ -139,7 +139,7 @@ def load_parameters(net, path):
 
     Returns
     -------
-    net
+    Network
         The same network, for chaining.
 
     Raises
@@ -148,7 +148,7 @@ def load_parameters(net, path):
         An architecture mismatch, a missing or extra array, or a shape mismatch; the
         message names the array, the expected and the found shape.
 
-    Shapes: each ``W^{[l]}`` ``(n_l, n_{l-1})``, ``b^{[l]}`` ``(n_l, 1)``.
+    Shapes: each :math:`W^{[l]}` ``(n_l, n_{l-1})``, :math:`b^{[l]}` ``(n_l, 1)``.
     Chapter: *Training neural networks*.
     """
     with np.load(os.fspath(path), allow_pickle=False) as f:

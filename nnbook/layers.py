@@ -2,12 +2,9 @@ r"""The dense (fully connected) layer: forward and backward, written as the book
 
 .. math::
 
-   Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}, \qquad A^{[l]} = g^{[l]}(Z^{[l]})
-
-   dZ^{[l]} = dA^{[l]} \odot g^{[l]\prime}(Z^{[l]}), \quad
-   dW^{[l]} = dZ^{[l]} A^{[l-1]\top}, \quad
-   db^{[l]} = \textstyle\sum_{i} dZ^{[l](i)}, \quad
-   dA^{[l-1]} = W^{[l]\top} dZ^{[l]}
+   Z^{[l]} &= W^{[l]} A^{[l-1]} + b^{[l]}, \qquad A^{[l]} = g^{[l]}(Z^{[l]}), \\
+   dZ^{[l]} &= dA^{[l]} \odot g^{[l]\prime}(Z^{[l]}), \qquad dW^{[l]} = dZ^{[l]} A^{[l-1]\top}, \\
+   db^{[l]} &= \textstyle\sum_{i} dZ^{[l](i)}, \qquad dA^{[l-1]} = W^{[l]\top} dZ^{[l]}
 
 Samples are columns: ``A_prev`` is ``(n_{l-1}, m)``, ``W`` is ``(n_l, n_{l-1})``, ``b`` is
 ``(n_l, 1)``.  The incoming ``dA`` is already divided by ``m`` (the loss did it), so the

@@ -81,7 +81,7 @@ def mse(Y_hat, Y, half: bool = False):
 def mse_grad(Y_hat, Y, half: bool = False):
     r"""Gradient of :func:`mse`: :math:`\partial J / \partial \hat Y = \frac{2c}{m}(\hat Y - Y)`.
 
-    Shapes: returns ``(n_L, m)``.
+    Shapes: ``Y_hat`` and ``Y`` are ``(n_L, m)``; returns ``(n_L, m)``.  Chapter: *Loss functions*.
     """
     xp, Y_hat, Y, m = _check("mse", Y_hat, Y)
     return ((1.0 if half else 2.0) / m) * (Y_hat - Y)
@@ -97,7 +97,10 @@ def mae(Y_hat, Y):
 
 
 def mae_grad(Y_hat, Y):
-    r"""Gradient of :func:`mae`: :math:`\frac1m \operatorname{sign}(\hat Y - Y)` (0 where they are equal)."""
+    r"""Gradient of :func:`mae`: :math:`\frac1m \operatorname{sign}(\hat Y - Y)` (0 where they are equal).
+
+    Shapes: ``Y_hat`` and ``Y`` are ``(n_L, m)``; returns ``(n_L, m)``.  Chapter: *Loss functions*.
+    """
     xp, Y_hat, Y, m = _check("mae", Y_hat, Y)
     return xp.sign(Y_hat - Y) / m
 
@@ -119,7 +122,10 @@ def huber(Y_hat, Y, delta: float = 1.0):
 
 
 def huber_grad(Y_hat, Y, delta: float = 1.0):
-    r"""Gradient of :func:`huber`: :math:`\frac1m \operatorname{clip}(\hat Y - Y, -\delta, \delta)`."""
+    r"""Gradient of :func:`huber`: :math:`\frac1m \operatorname{clip}(\hat Y - Y, -\delta, \delta)`.
+
+    Shapes: ``Y_hat`` and ``Y`` are ``(n_L, m)``; returns ``(n_L, m)``.  Chapter: *Loss functions*.
+    """
     if not delta > 0:
         raise ValueError(f"huber: delta must be positive, got {delta}")
     xp, Y_hat, Y, m = _check("huber", Y_hat, Y)
@@ -145,7 +151,10 @@ def binary_cross_entropy(A, Y):
 
 
 def binary_cross_entropy_grad(A, Y):
-    r"""Gradient of :func:`binary_cross_entropy`: :math:`\frac1m \frac{A - Y}{A(1 - A)}` (with ``A`` clipped)."""
+    r"""Gradient of :func:`binary_cross_entropy`: :math:`\frac1m \frac{A - Y}{A(1 - A)}` (with ``A`` clipped).
+
+    Shapes: ``A`` and ``Y`` are ``(n_L, m)``; returns ``(n_L, m)``.  Chapter: *Loss functions*.
+    """
     xp, A, Y, m = _check("binary_cross_entropy", A, Y)
     eps = _dtype_eps(xp, A)
     A = xp.clip(A, eps, 1.0 - eps)
@@ -155,10 +164,10 @@ def binary_cross_entropy_grad(A, Y):
 def binary_cross_entropy_with_logits(Z, Y):
     r"""Binary cross-entropy of :math:`\sigma(Z)`, computed from the logits ``Z`` exactly.
 
-    .. math:: L(z, y) = -y\log\sigma(z) - (1-y)\log(1-\sigma(z))
-              = \max(z, 0) - z y + \log\!\big(1 + e^{-|z|}\big)
+    .. math:: L(z, y) &= -y\log\sigma(z) - (1-y)\log(1-\sigma(z)) \\
+                      &= \max(z, 0) - z y + \log\!\big(1 + e^{-|z|}\big)
 
-    The right-hand form never exponentiates a positive number, so it is finite for every
+    The second form never exponentiates a positive number, so it is finite for every
     finite ``Z`` (for :math:`|z| = 10^4` it returns the exact :math:`10^4` or 0).
 
     Shapes: ``Z`` and ``Y`` are ``(n_L, m)``; returns a float.  Chapter: *Loss functions*.
@@ -168,7 +177,10 @@ def binary_cross_entropy_with_logits(Z, Y):
 
 
 def binary_cross_entropy_with_logits_grad(Z, Y):
-    r"""Gradient of :func:`binary_cross_entropy_with_logits`: :math:`\partial J/\partial Z = \frac1m(\sigma(Z) - Y)`."""
+    r"""Gradient of :func:`binary_cross_entropy_with_logits`: :math:`\partial J/\partial Z = \frac1m(\sigma(Z) - Y)`.
+
+    Shapes: ``Z`` and ``Y`` are ``(n_L, m)``; returns ``dZ`` ``(n_L, m)``.  Chapter: *Loss functions*.
+    """
     xp, Z, Y, m = _check("binary_cross_entropy_with_logits", Z, Y)
     return (sigmoid(Z) - Y) / m
 
@@ -177,7 +189,7 @@ def binary_cross_entropy_with_logits_grad(Z, Y):
 def logsumexp(Z, axis: int = 0):
     r"""Stable :math:`\log \sum_k e^{z_k}` over ``axis``: :math:`c + \log\sum_k e^{z_k - c}`, :math:`c = \max_k z_k`.
 
-    Shapes: ``Z`` is ``(n_L, m)``; returns ``(1, m)``.
+    Shapes: ``Z`` is ``(n_L, m)``; returns ``(1, m)``.  Chapter: *Loss functions*.
     """
     xp = get_array_module(Z)
     c = Z.max(axis=axis, keepdims=True)
@@ -201,7 +213,10 @@ def categorical_cross_entropy(A, Y):
 
 
 def categorical_cross_entropy_grad(A, Y):
-    r"""Gradient of :func:`categorical_cross_entropy`: :math:`-\frac1m\, Y \oslash A` (with ``A`` clipped)."""
+    r"""Gradient of :func:`categorical_cross_entropy`: :math:`-\frac1m\, Y \oslash A` (with ``A`` clipped).
+
+    Shapes: ``A`` and ``Y`` are ``(n_L, m)``; returns ``(n_L, m)``.  Chapter: *Loss functions*.
+    """
     xp, A, Y, m = _check("categorical_cross_entropy", A, Y)
     return -Y / xp.clip(A, _dtype_eps(xp, A), 1.0) / m
 
@@ -224,6 +239,8 @@ def softmax_cross_entropy_grad(Z, Y):
 
     (Exactly so when each column of ``Y`` sums to 1; in general
     :math:`\frac1m(\mathrm{softmax}(Z)\,\mathbf 1^\top Y - Y)`, which is what is computed.)
+
+    Shapes: ``Z`` and ``Y`` are ``(n_L, m)``; returns ``dZ`` ``(n_L, m)``.  Chapter: *Loss functions*.
     """
     xp, Z, Y, m = _check("softmax_cross_entropy", Z, Y)
     return (softmax(Z) * Y.sum(axis=0, keepdims=True) - Y) / m

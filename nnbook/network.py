@@ -7,9 +7,10 @@ Forward propagation (caching every :math:`Z^{[l]}` and :math:`A^{[l]}`):
 
 Backpropagation:
 
-.. math:: dZ^{[L]} = \frac{\partial J}{\partial Z^{[L]}}, \qquad
-          dZ^{[l]} = W^{[l+1]\top} dZ^{[l+1]} \odot g^{[l]\prime}(Z^{[l]}), \qquad
-          dW^{[l]} = dZ^{[l]} A^{[l-1]\top}, \qquad db^{[l]} = dZ^{[l]} \mathbf 1
+.. math:: dZ^{[L]} &= \frac{\partial J}{\partial Z^{[L]}}, \\
+          dZ^{[l]} &= W^{[l+1]\top} dZ^{[l+1]} \odot g^{[l]\prime}(Z^{[l]}),
+          \qquad l = L-1, \dots, 1, \\
+          dW^{[l]} &= dZ^{[l]} A^{[l-1]\top}, \qquad db^{[l]} = dZ^{[l]} \mathbf 1
 
 For a sigmoid output with binary cross-entropy, and for a softmax output with categorical
 cross-entropy, :math:`dZ^{[L]} = (A^{[L]} - Y)/m` exactly, and the cost is computed from the
@@ -53,6 +54,8 @@ def count_parameters(sizes: Sequence[int]) -> int:
 
     Example: ``count_parameters([784, 128, 64, 10])`` is 109,386.
     Chapter: *Forward propagation*.
+
+    Shapes: ``sizes`` is ``[n_0, n_1, ..., n_L]``; returns an int.
     """
     sizes = list(sizes)
     if len(sizes) < 2:
@@ -103,7 +106,8 @@ class Network:
     Examples
     --------
     >>> import numpy as np, nnbook as nb
-    >>> net = nb.Network([2, 2, 1], hidden="sigmoid", output="sigmoid", loss="bce")
+    >>> net = nb.Network([2, 2, 1], hidden="sigmoid", output="sigmoid",
+    ...                  loss="bce")
     >>> net.forward(np.array([[0.5], [0.8]])).shape
     (1, 1)
     """

@@ -12,7 +12,7 @@ updates the parameters **in place**::
     opt = nb.optimizers.Adam(lr=1e-3)
     for epoch in range(100):
         net.loss_and_grad(X, Y)
-        opt.step(net.theta, net.grad)     # every parameter of the network in one call
+        opt.step(net.theta, net.grad)  # every parameter in one call
 
 ``params`` and ``grads`` are one array or a list of arrays of matching shapes; the state is
 allocated on the first step, on the parameters' backend (NumPy or CuPy) and dtype, one slot
@@ -82,9 +82,6 @@ class Optimizer:
 
     Attributes
     ----------
-    lr : float
-        Learning rate :math:`\eta \ge 0`.  It may be reassigned between steps (that is how a
-        schedule from :mod:`nnbook.schedules` acts: ``opt.lr = schedule(epoch)``).
     t : int
         Number of steps taken since creation or the last :meth:`reset`.
     state : list of dict
@@ -103,7 +100,11 @@ class Optimizer:
 
     @property
     def lr(self) -> float:
-        """Learning rate :math:`\\eta` (a finite number ``>= 0``; set it to change it)."""
+        """Learning rate :math:`\\eta`, a finite number ``>= 0``.
+
+        It may be reassigned between steps: that is how a schedule from
+        :mod:`nnbook.schedules` acts, ``opt.lr = schedule(epoch)``.
+        """
         return self._lr
 
     @lr.setter

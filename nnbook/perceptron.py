@@ -173,7 +173,8 @@ class Perceptron:
 
         Returns
         -------
-        self
+        Perceptron
+            ``self``, trained, for chaining.
 
         Shapes: ``X`` ``(n_0, m)``, ``y`` ``(m,)``.
         """

@@ -3,10 +3,9 @@ r"""Regularization: L1/L2 weight penalties and early stopping (dropout lives in 
 **Weight penalties.**  The penalized cost adds a norm of the weights (never the biases) of
 every layer:
 
-.. math:: J_{\text{total}} = J + \lambda_1 \sum_l \lVert W^{[l]} \rVert_1
-          + \lambda_2 \sum_l \lVert W^{[l]} \rVert_F^2,
-          \qquad
-          \frac{\partial J_{\text{total}}}{\partial W^{[l]}} = dW^{[l]}
+.. math:: J_{\text{total}} &= J + \lambda_1 \sum_l \lVert W^{[l]} \rVert_1
+          + \lambda_2 \sum_l \lVert W^{[l]} \rVert_F^2, \\
+          \frac{\partial J_{\text{total}}}{\partial W^{[l]}} &= dW^{[l]}
           + \lambda_1 \operatorname{sign}(W^{[l]}) + 2\lambda_2 W^{[l]}
 
 This is the sources' form (:math:`L_{total} = L_{data} + \lambda \lVert W\rVert^2`, gradient
@@ -122,7 +121,7 @@ class EarlyStopping:
         for epoch in range(max_epochs):
             ...train one epoch...
             if stopper.update(val_loss, net):
-                break                       # net now holds the best epoch's parameters
+                break   # net now holds the best epoch's parameters
 
     Chapter: *Regularization*.
 

@@ -84,7 +84,7 @@ def quadratic_bowl(x, y=None):
 def quadratic_bowl_grad(x, y=None):
     r"""Gradient of :func:`quadratic_bowl`: :math:`\nabla f = (x, y)`.
 
-    Shapes: returns ``(2,) + x.shape``.
+    Shapes: returns ``(2,) + x.shape``.  Chapter: *Gradient descent and its variants*.
     """
     xp, x, y = _xy(x, y)
     return _stack(xp, x, y)
@@ -120,7 +120,7 @@ def elongated_valley(x, y=None, kappa=50.0, angle=0.0):
 def elongated_valley_grad(x, y=None, kappa=50.0, angle=0.0):
     r"""Gradient of :func:`elongated_valley`: :math:`\nabla f = R^\top (u, \kappa v)`.
 
-    Shapes: returns ``(2,) + x.shape``.
+    Shapes: returns ``(2,) + x.shape``.  Chapter: *Gradient descent and its variants*.
     """
     if not kappa > 0:
         raise ValueError(f"elongated_valley: kappa must be positive, got {kappa!r}")
@@ -146,7 +146,7 @@ def rosenbrock(x, y=None, a=1.0, b=100.0):
 def rosenbrock_grad(x, y=None, a=1.0, b=100.0):
     r"""Gradient of :func:`rosenbrock`: :math:`\big(-2(a-x) - 4bx(y-x^2),\; 2b(y-x^2)\big)`.
 
-    Shapes: returns ``(2,) + x.shape``.
+    Shapes: returns ``(2,) + x.shape``.  Chapter: *Gradient descent and its variants*.
     """
     xp, x, y = _xy(x, y)
     r = y - x * x
@@ -171,7 +171,7 @@ def saddle(x, y=None):
 def saddle_grad(x, y=None):
     r"""Gradient of :func:`saddle`: :math:`(2x, -2y)`.
 
-    Shapes: returns ``(2,) + x.shape``.
+    Shapes: returns ``(2,) + x.shape``.  Chapter: *Gradient descent and its variants*.
     """
     xp, x, y = _xy(x, y)
     return _stack(xp, 2.0 * x, -2.0 * y)
@@ -205,7 +205,7 @@ def himmelblau(x, y=None):
 def himmelblau_grad(x, y=None):
     r"""Gradient of :func:`himmelblau`: :math:`\big(4x\,r_1 + 2 r_2,\; 2 r_1 + 4y\, r_2\big)` with :math:`r_1 = x^2+y-11`, :math:`r_2 = x+y^2-7`.
 
-    Shapes: returns ``(2,) + x.shape``.
+    Shapes: returns ``(2,) + x.shape``.  Chapter: *Gradient descent and its variants*.
     """
     xp, x, y = _xy(x, y)
     r1, r2 = x * x + y - 11.0, x + y * y - 7.0
@@ -254,7 +254,7 @@ def gaussian_wells(x, y=None):
 def gaussian_wells_grad(x, y=None):
     r"""Gradient of :func:`gaussian_wells`: :math:`2c\,(x, y) + \sum_k \frac{d_k}{s^2} e_k\, (x - a_k, y - b_k)`, with :math:`e_k` the :math:`k`-th exponential.
 
-    Shapes: returns ``(2,) + x.shape``.
+    Shapes: returns ``(2,) + x.shape``.  Chapter: *Gradient descent and its variants*.
     """
     xp, x, y = _xy(x, y)
     gx, gy = 2 * BOWL * x, 2 * BOWL * y

@@ -12,18 +12,18 @@ with :math:`R` the L1/L2 penalty and :math:`u` the optimizer's update (:math:`u(
 plain SGD).  In code, the whole of :func:`fit` is this loop::
 
     for epoch in range(epochs):
-        optimizer.lr = schedule(epoch)                  # if a schedule is given
+        optimizer.lr = schedule(epoch)              # with a schedule
         for Xb, Yb in minibatches(X, Y, batch_size, seed=rng):
-            net.forward(Xb, training=True)              # A^[1], ..., A^[L] (dropout on)
-            J = net.cost(Yb) + penalty(net, l1, l2)     # the cost of this batch
-            net.backward(Yb)                            # dW^[l], db^[l] for every layer
-            add_penalty_gradient(net, l1, l2)           # + the penalty's gradient
-            clip_by_global_norm(net.grad, clip_norm)    # if asked
-            optimizer.step(net.theta, net.grad)         # ONE update of all parameters
+            net.forward(Xb, training=True)          # A^[1]..A^[L], dropout on
+            J = net.cost(Yb) + penalty(net, l1, l2) # cost of this batch
+            net.backward(Yb)                        # every dW^[l], db^[l]
+            add_penalty_gradient(net, l1, l2)       # + penalty gradient
+            clip_by_global_norm(net.grad, clip_norm)  # if asked
+            optimizer.step(net.theta, net.grad)     # ONE update of all
 
 plus bookkeeping: the epoch's loss and accuracy, the validation metrics, early stopping and
 the checks below.  ``net.theta`` and ``net.grad`` are single flat vectors of which every
-``W^{[l]}`` and ``b^{[l]}`` (and ``dW^{[l]}``, ``db^{[l]}``) is a view, so the optimizer
+:math:`W^{[l]}` and :math:`b^{[l]}` (and :math:`dW^{[l]}`, :math:`db^{[l]}`) is a view, so the optimizer
 updates all parameters in one vectorized call instead of a Python loop over layers.
 
 ``batch_size=None`` is (full-)batch gradient descent, ``batch_size=1`` stochastic gradient
