@@ -14,3 +14,19 @@ def nonnegative(name: str, value, owner: str) -> float:
     if not (math.isfinite(value) and value >= 0.0):
         raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {value!r}")
     return value
+
+
+def lookup(kind: str, name, known, aliases: dict, instance_of: str) -> str:
+    """The canonical key for a user-given name: ``"Leaky-ReLU"`` → ``"leaky_relu"``.
+
+    Lower-cases, turns ``-`` and spaces into ``_``, resolves ``aliases``, and raises a
+    TypeError for a non-string (``instance_of`` names the class also accepted) or a
+    ValueError listing the ``known`` names.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} must be a name (str) or {instance_of}, got {type(name).__name__}")
+    key = name.lower().replace("-", "_").replace(" ", "_")
+    key = aliases.get(key, key)
+    if key not in known:
+        raise ValueError(f"unknown {kind} {name!r}; known: {', '.join(known)}")
+    return key

@@ -18,6 +18,7 @@ from functools import partial
 from typing import Callable
 
 from .backend import get_array_module
+from ._validation import lookup
 
 __all__ = [
     "linear", "linear_prime",
@@ -333,10 +334,5 @@ def get_activation(name: str | Activation, alpha: float = 0.01, at_zero: float =
     """
     if isinstance(name, Activation):
         return name
-    if not isinstance(name, str):
-        raise TypeError(f"activation must be a name (str) or an Activation, got {type(name).__name__}")
-    key = name.lower().replace("-", "_").replace(" ", "_")
-    key = _ALIASES.get(key, key)
-    if key not in ACTIVATION_NAMES:
-        raise ValueError(f"unknown activation {name!r}; known: {', '.join(ACTIVATION_NAMES)}")
+    key = lookup("activation", name, ACTIVATION_NAMES, _ALIASES, "an Activation")
     return _make(key, alpha, at_zero)

@@ -25,6 +25,7 @@ from typing import Callable
 
 from .activations import sigmoid, softmax
 from .backend import get_array_module
+from ._validation import lookup
 
 __all__ = [
     "mse", "mse_grad", "mae", "mae_grad", "huber", "huber_grad",
@@ -294,13 +295,7 @@ def get_loss(name: str | Loss, **kwargs) -> Loss:
     """
     if isinstance(name, Loss):
         return name
-    if not isinstance(name, str):
-        raise TypeError(f"loss must be a name (str) or a Loss, got {type(name).__name__}")
-    key = name.lower().replace("-", "_").replace(" ", "_")
-    key = _LOSS_ALIASES.get(key, key)
-    if key not in _LOSSES:
-        known = ", ".join(LOSS_NAMES + tuple(_LOSS_ALIASES))
-        raise ValueError(f"unknown loss {name!r}; known: {known}")
+    key = lookup("loss", name, LOSS_NAMES + tuple(_LOSS_ALIASES), _LOSS_ALIASES, "a Loss")
     value, grad, on_logits = _LOSSES[key]
     if kwargs:
         value, grad = partial(value, **kwargs), partial(grad, **kwargs)

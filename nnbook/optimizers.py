@@ -34,6 +34,7 @@ import math
 import numpy as np
 
 from .backend import get_array_module
+from ._validation import lookup
 from ._validation import nonnegative as _nonnegative
 
 __all__ = [
@@ -496,12 +497,7 @@ def get_optimizer(name, **kwargs) -> Optimizer:
         if kwargs:
             raise ValueError(f"got an optimizer instance {name!r} and extra arguments {kwargs}")
         return name
-    if not isinstance(name, str):
-        raise TypeError(f"optimizer must be a name (str) or an Optimizer, got {type(name).__name__}")
-    key = name.lower().replace("-", "_").replace(" ", "_")
-    key = _OPT_ALIASES.get(key, key)
-    if key not in _OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {name!r}; known: {', '.join(OPTIMIZER_NAMES)}")
+    key = lookup("optimizer", name, OPTIMIZER_NAMES, _OPT_ALIASES, "an Optimizer")
     return _OPTIMIZERS[key](**kwargs)
 
 
