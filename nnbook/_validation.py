@@ -6,14 +6,31 @@ import math
 import numpy as np
 
 
-def nonnegative(name: str, value, owner: str) -> float:
-    """``value`` as a float if it is a finite real number >= 0; else a TypeError/ValueError naming it."""
+def number(name: str, value, owner: str, *, positive: bool = False) -> float:
+    """``value`` as a float if it is a finite real number >= 0 (> 0 with ``positive``).
+
+    Raises a TypeError for a non-number (``bool`` included) and a ValueError otherwise, both
+    starting ``"{owner}: {name} must be ..."``.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{owner}: {name} must be a real number, got {type(value).__name__}")
     value = float(value)
-    if not (math.isfinite(value) and value >= 0.0):
-        raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {value!r}")
+    if not (math.isfinite(value) and (value > 0.0 if positive else value >= 0.0)):
+        raise ValueError(f"{owner}: {name} must be a finite number {'> 0' if positive else '>= 0'}, "
+                         f"got {value!r}")
     return value
+
+
+def count(name: str, value, owner: str | None = None, *, minimum: int = 1) -> int:
+    """``value`` as an int if it is an integer (not a ``bool``) >= ``minimum``; else a ValueError.
+
+    The message reads ``"{owner}: {name} must be an integer >= {minimum}, got ..."`` (without
+    the ``owner`` prefix when it is ``None``).
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        prefix = f"{owner}: " if owner else ""
+        raise ValueError(f"{prefix}{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
 
 
 def lookup(kind: str, name, known, aliases: dict, instance_of: str) -> str:

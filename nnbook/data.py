@@ -33,6 +33,7 @@ import numpy as np
 
 from .backend import get_array_module, to_numpy
 from .initializers import as_generator
+from ._validation import count as _count
 
 __all__ = [
     "xor", "blobs", "moons", "circles", "spirals", "regression_1d", "load_digits",
@@ -42,12 +43,6 @@ __all__ = [
 
 
 # --- helpers ----------------------------------------------------------------------------
-def _count(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _nonneg(name: str, value) -> float:
     if not (isinstance(value, (int, float, np.integer, np.floating)) and value >= 0
             and math.isfinite(value)):

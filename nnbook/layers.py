@@ -94,6 +94,9 @@ class Dense:
     A_prev, Z, A : arrays
         The cache of the last :meth:`forward`, kept for :meth:`backward`.  ``A`` is
         :math:`g(Z)` *before* dropout; the layer returns the dropped-out output.
+    dZ : array or None
+        The error term :math:`dZ = \partial J/\partial Z` of the last :meth:`backward`
+        (``None`` before it).
     mask : array or None
         The keep-mask :math:`r` (0s and 1s, shape of ``A``) of the last training pass with
         dropout; ``None`` otherwise.
@@ -117,7 +120,7 @@ class Dense:
         self.b = xp.zeros((self.n_out, 1), dtype=self.dtype)
         self.dW = xp.zeros_like(self.W)
         self.db = xp.zeros_like(self.b)
-        self.A_prev = self.Z = self.A = None
+        self.A_prev = self.Z = self.A = self.dZ = None
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float, np.integer, np.floating)) \
                 or not 0.0 <= float(dropout) < 1.0:
             raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")

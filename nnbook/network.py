@@ -28,7 +28,6 @@ from typing import Sequence
 
 import numpy as np
 
-from .activations import get_activation
 from .backend import array_module, to_device
 from .initializers import as_generator
 from .layers import Dense

@@ -35,7 +35,7 @@ import numpy as np
 
 from .backend import get_array_module
 from ._validation import lookup
-from ._validation import nonnegative as _nonnegative
+from ._validation import number as _number
 
 __all__ = [
     "Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam",
@@ -46,7 +46,7 @@ __all__ = [
 
 # --- argument checks --------------------------------------------------------------------
 def _beta(name: str, value, owner: str) -> float:
-    value = _nonnegative(name, value, owner)
+    value = _number(name, value, owner)
     if not value < 1.0:
         raise ValueError(f"{owner}: {name} must be in [0, 1), got {value!r}")
     return value
@@ -110,7 +110,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value) -> None:
-        self._lr = _nonnegative("lr", value, type(self).__name__)
+        self._lr = _number("lr", value, type(self).__name__)
 
     def _hyper(self) -> dict:
         return {"lr": self.lr}
@@ -338,7 +338,7 @@ class AdaGrad(Optimizer):
 
     def __init__(self, lr=0.01, eps=1e-10):
         super().__init__(lr)
-        self.eps = _nonnegative("eps", eps, type(self).__name__)
+        self.eps = _number("eps", eps, type(self).__name__)
 
     def _hyper(self) -> dict:
         return {"lr": self.lr, "eps": self.eps}
@@ -383,7 +383,7 @@ class RMSProp(Optimizer):
     def __init__(self, lr=0.01, beta=0.99, eps=1e-8):
         super().__init__(lr)
         self.beta = _beta("beta", beta, type(self).__name__)
-        self.eps = _nonnegative("eps", eps, type(self).__name__)
+        self.eps = _number("eps", eps, type(self).__name__)
 
     def _hyper(self) -> dict:
         return {"lr": self.lr, "beta": self.beta, "eps": self.eps}
@@ -443,7 +443,7 @@ class Adam(Optimizer):
         owner = type(self).__name__
         self.beta1 = _beta("beta1", beta1, owner)
         self.beta2 = _beta("beta2", beta2, owner)
-        self.eps = _nonnegative("eps", eps, owner)
+        self.eps = _number("eps", eps, owner)
         self.bias_correction = bool(bias_correction)
 
     def _hyper(self) -> dict:
@@ -534,9 +534,7 @@ def clip_by_global_norm(grads, max_norm) -> float:
         The norm :math:`\lVert g\rVert` *before* clipping (worth logging: it is how exploding
         gradients show up).
     """
-    max_norm = _nonnegative("max_norm", max_norm, "clip_by_global_norm")
-    if max_norm == 0.0:
-        raise ValueError("clip_by_global_norm: max_norm must be > 0, got 0.0")
+    max_norm = _number("max_norm", max_norm, "clip_by_global_norm", positive=True)
     grads = _grad_list(grads)
     total = 0.0
     with np.errstate(over="ignore"):  # float32 squares can overflow where the norm does not ...
@@ -574,9 +572,7 @@ def clip_by_value(grads, clip_value) -> float:
     float
         The largest :math:`|g_i|` before clipping.
     """
-    c = _nonnegative("clip_value", clip_value, "clip_by_value")
-    if c == 0.0:
-        raise ValueError("clip_by_value: clip_value must be > 0, got 0.0")
+    c = _number("clip_value", clip_value, "clip_by_value", positive=True)
     grads = _grad_list(grads)
     largest = 0.0
     for g in grads:

@@ -27,10 +27,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from .backend import get_array_module
-from ._validation import nonnegative as _strength
+from ._validation import count as _count
+from ._validation import number as _strength
 
 __all__ = ["penalty", "add_penalty_gradient", "EarlyStopping"]
 
@@ -149,9 +148,7 @@ class EarlyStopping:
     """
 
     def __init__(self, patience=5, min_delta=0.0, restore_best=True):
-        if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 1:
-            raise ValueError(f"EarlyStopping: patience must be an integer >= 1, got {patience!r}")
-        self.patience = int(patience)
+        self.patience = _count("patience", patience, "EarlyStopping")
         self.min_delta = _strength("min_delta", min_delta, "EarlyStopping")
         self.restore_best = bool(restore_best)
         self.reset()

@@ -16,30 +16,15 @@ The book teaches these in the chapter *Gradient descent and its variants*.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
+from ._validation import count as _count
+from ._validation import number as _number
+
 __all__ = ["Schedule", "constant", "step_decay", "exponential_decay", "cosine_annealing"]
-
-
-def _number(name: str, value, owner: str, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{owner}: {name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    ok = math.isfinite(value) and (value > 0 if positive else value >= 0)
-    if not ok:
-        raise ValueError(f"{owner}: {name} must be a finite number {'> 0' if positive else '>= 0'}, "
-                         f"got {value!r}")
-    return value
-
-
-def _count(name: str, value, owner: str, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{owner}: {name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 @dataclass(frozen=True)

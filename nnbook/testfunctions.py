@@ -36,6 +36,7 @@ from typing import Callable
 import numpy as np
 
 from .backend import get_array_module
+from ._validation import count as _count
 
 __all__ = [
     "quadratic_bowl", "quadratic_bowl_grad",
@@ -340,16 +341,15 @@ def run_optimizer(opt, f, grad, x0, steps):
     numpy.ndarray
         The path, shape ``(steps + 1, 2)``; row 0 is ``x0``.
     """
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"run_optimizer: steps must be an integer >= 0, got {steps!r}")
+    steps = _count("steps", steps, "run_optimizer", minimum=0)
     p = np.array(x0, dtype=np.float64)
     if p.shape != (2,):
         raise ValueError(f"run_optimizer: x0 must be a point of shape (2,), got shape {p.shape}")
-    path = np.full((int(steps) + 1, 2), np.nan)
+    path = np.full((steps + 1, 2), np.nan)
     path[0] = p
     opt.reset()
     with np.errstate(over="ignore", invalid="ignore"):
-        for k in range(1, int(steps) + 1):
+        for k in range(1, steps + 1):
             g = np.asarray(grad(p), dtype=np.float64).reshape(2)
             opt.step(p, g)
             if not np.all(np.isfinite(p)) or (f is not None and not np.isfinite(f(p))):

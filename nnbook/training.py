@@ -45,6 +45,7 @@ from .data import minibatches, one_hot
 from .initializers import as_generator
 from .optimizers import Optimizer, clip_by_global_norm, get_optimizer
 from .regularization import EarlyStopping, add_penalty_gradient, penalty
+from ._validation import count as _count
 
 __all__ = ["fit", "evaluate", "accuracy", "History", "TrainingDiverged"]
 
@@ -295,7 +296,6 @@ def _probe_columns(m: int, size: int = 256):
 def _activation_stats(net, X_probe) -> dict:
     """Mean, std and (ReLU) dead fraction of every layer's activations on a probe batch."""
     net.forward(X_probe)
-    xp = get_array_module(X_probe)
     stats = {}
     for l, layer in enumerate(net.layers, start=1):
         A = layer.A
@@ -476,8 +476,7 @@ def fit(net, X, Y, epochs: int = 10, optimizer="sgd", lr: float | None = None,
     Chapters: *Training neural networks*, *Gradient descent and its variants*.
     """
     # -- checks, once -------------------------------------------------------------------
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+    epochs = _count("epochs", epochs)
     if batch_size is not None and (isinstance(batch_size, bool)
                                    or not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
         raise ValueError(f"batch_size must be None (full batch) or an integer >= 1, got {batch_size!r}")
@@ -511,7 +510,7 @@ def fit(net, X, Y, epochs: int = 10, optimizer="sgd", lr: float | None = None,
     every = 1 if verbose is True else int(verbose or 0)
 
     # -- the loop -----------------------------------------------------------------------
-    bar = _epoch_iterator(int(epochs), progress)
+    bar = _epoch_iterator(epochs, progress)
     # overflow shows up as a non-finite cost, which is checked; no warnings on the way there
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), _closing(bar):
         for epoch in bar:
