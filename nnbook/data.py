@@ -34,6 +34,7 @@ import numpy as np
 from .backend import get_array_module, to_numpy
 from .initializers import as_generator
 from ._validation import count as _count
+from ._validation import number
 
 __all__ = [
     "xor", "blobs", "moons", "circles", "spirals", "regression_1d", "load_digits",
@@ -43,13 +44,6 @@ __all__ = [
 
 
 # --- helpers ----------------------------------------------------------------------------
-def _nonneg(name: str, value) -> float:
-    if not (isinstance(value, (int, float, np.integer, np.floating)) and value >= 0
-            and math.isfinite(value)):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
-
-
 def _n_samples(name: str, A) -> int:
     """Number of samples (columns) of a data or target array: last axis of a 1-D or 2-D array."""
     shape = getattr(A, "shape", None)
@@ -99,7 +93,7 @@ def xor(m: int | None = None, noise: float = 0.1, seed=0):
                       [0.0, 1.0, 0.0, 1.0]])
         return X, np.array([0, 1, 1, 0])
     m = _count("m", m)
-    noise = _nonneg("noise", noise)
+    noise = number("noise", noise, "xor")
     rng = as_generator(seed)
     corner = rng.integers(0, 4, size=m)
     X = np.stack([corner // 2, corner % 2]).astype(float)
@@ -146,7 +140,7 @@ def blobs(m: int = 200, centers=2, std: float = 1.0, seed=0, radius: float = 4.0
     Chapter: *The perceptron*.
     """
     m = _count("m", m)
-    std = _nonneg("std", std)
+    std = number("std", std, "blobs")
     if isinstance(centers, (int, np.integer)) and not isinstance(centers, bool):
         K = _count("centers", centers)
         angle = 2 * np.pi * np.arange(K) / K
@@ -178,7 +172,7 @@ def moons(m: int = 200, noise: float = 0.1, seed=0):
     Shapes: ``X`` ``(2, m)``, ``y`` ``(m,)``.  Chapter: *Multilayer networks*.
     """
     m = _count("m", m, minimum=2)
-    noise = _nonneg("noise", noise)
+    noise = number("noise", noise, "moons")
     rng = as_generator(seed)
     m0, m1 = m - m // 2, m // 2
     t0, t1 = np.linspace(0, np.pi, m0), np.linspace(0, np.pi, m1)
@@ -201,7 +195,7 @@ def circles(m: int = 200, noise: float = 0.05, factor: float = 0.5, seed=0):
     Shapes: ``X`` ``(2, m)``, ``y`` ``(m,)``.  Chapter: *Why neural networks*.
     """
     m = _count("m", m, minimum=2)
-    noise = _nonneg("noise", noise)
+    noise = number("noise", noise, "circles")
     if not 0 < factor < 1:
         raise ValueError(f"factor (inner radius / outer radius) must be in (0, 1), got {factor!r}")
     rng = as_generator(seed)
@@ -231,7 +225,7 @@ def spirals(m: int = 300, classes: int = 3, noise: float = 0.2, seed=0):
     """
     classes = _count("classes", classes)
     m = _count("m", m, minimum=classes)
-    noise = _nonneg("noise", noise)
+    noise = number("noise", noise, "spirals")
     rng = as_generator(seed)
     Xs, ys = [], []
     for k in range(classes):
@@ -265,7 +259,7 @@ def regression_1d(m: int = 100, noise: float = 0.1, seed=0, f=None, low: float =
     Shapes: ``X`` ``(1, m)``, ``Y`` ``(1, m)``.  Chapters: *Training neural networks*, *Regularization*.
     """
     m = _count("m", m)
-    noise = _nonneg("noise", noise)
+    noise = number("noise", noise, "regression_1d")
     if not high > low:
         raise ValueError(f"need low < high, got low={low!r}, high={high!r}")
     f = np.sin if f is None else f
