@@ -20,6 +20,7 @@ from .activations import ACTIVATION_NAMES, Activation, get_activation
 from .backend import to_numpy
 
 __all__ = [
+    "BOOK_STYLE", "COLORS", "MAX_WIDTH", "use_book_style",
     "plot_activation", "plot_activations",
     "plot_decision_boundary",
     "plot_history",
@@ -38,6 +39,54 @@ def _pyplot():
             "pip install 'nnbook[plot]'"
         ) from exc
     return plt
+
+
+# --- the book's figure style -------------------------------------------------------------
+#: The Okabe-Ito palette (Okabe & Ito 2008), distinguishable with every common form of colour
+#: blindness; the book pairs each colour with its own line style, so no two curves differ by
+#: colour alone.
+COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
+_LINESTYLES = ("-", "--", "-.", ":", "-", "--", "-.", ":")
+
+#: Matplotlib settings of every figure in the book: a full-width figure is 7.2 in x 100 dpi
+#: = 720 px, the page's column width (about 740 px), so it is shown at 100 % and its 10-11 pt
+#: text stays 10-11 px high; a figure is never drawn wider than that and shrunk.
+BOOK_STYLE = {
+    "figure.figsize": (6.4, 3.8),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "figure.constrained_layout.use": True,
+    "font.size": 11,
+    "axes.titlesize": 11,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "legend.frameon": False,
+    "lines.linewidth": 1.8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "image.cmap": "viridis",
+}
+
+#: The widest figure, in inches, that is shown at 100 % in the page's column.
+MAX_WIDTH = 7.2
+
+
+def use_book_style() -> None:
+    """Apply the book's figure style (:data:`BOOK_STYLE`, Okabe-Ito colours with line styles).
+
+    Every chapter calls it once, in its first code cell, so all figures share one size,
+    font size and palette.  Figures wider than :data:`MAX_WIDTH` inches would be shrunk below
+    a readable text size on the page: draw fewer panels per row instead.
+    """
+    plt = _pyplot()
+    from cycler import cycler
+
+    plt.rcParams.update(BOOK_STYLE)
+    plt.rcParams["axes.prop_cycle"] = cycler(color=list(COLORS)) + cycler(linestyle=list(_LINESTYLES))
 
 
 def _axes(ax, figsize=(5, 3.5)):

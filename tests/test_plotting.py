@@ -280,3 +280,18 @@ def test_weight_histograms_and_gradient_norms():
     assert ax.get_yscale() == "log"
     with pytest.raises(ValueError, match="no gradient-norm"):
         plotting.plot_gradient_norms({"loss": [1.0]})
+
+
+def test_book_style_fits_the_column_with_readable_text():
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context():
+        plotting.use_book_style()
+        width, _ = plt.rcParams["figure.figsize"]
+        assert width * plt.rcParams["figure.dpi"] <= 740          # shown at 100 % in the column
+        assert plotting.MAX_WIDTH * plt.rcParams["figure.dpi"] <= 740
+        assert min(plt.rcParams["xtick.labelsize"], plt.rcParams["legend.fontsize"]) >= 10
+        cycle = plt.rcParams["axes.prop_cycle"].by_key()
+        # every colour has its own line style within a pair of neighbours: never colour alone
+        assert len(set(zip(cycle["color"], cycle["linestyle"]))) == len(cycle["color"]) == 8
+        assert "#FF0000" not in cycle["color"] and "#00FF00" not in cycle["color"]
