@@ -23,6 +23,7 @@ __all__ = [
     "to_device",
     "to_numpy",
     "device_of",
+    "use_gpu_module",
 ]
 
 _DEVICES = ("cpu", "gpu")
@@ -47,6 +48,21 @@ def cupy_or_none() -> ModuleType | None:
         except Exception:  # ImportError, or a broken CUDA install raising at import
             _cupy = None
     return _cupy
+
+
+def use_gpu_module(module: ModuleType | None) -> ModuleType | None:
+    """Use ``module`` as the array module of ``device="gpu"``; returns the one used before.
+
+    The module must offer CuPy's interface (``ndarray``, ``asarray``, ``asnumpy``,
+    ``is_available`` and NumPy's functions).  ``None`` goes back to importing ``cupy`` on
+    first use.  The test suite uses this to run every GPU code path on the CPU against a
+    stand-in for CuPy whose arrays refuse to mix with NumPy's, as CuPy's do; another
+    CuPy-compatible library could be plugged in the same way.
+    """
+    global _cupy, _cupy_checked
+    before = _cupy if _cupy_checked else None
+    _cupy, _cupy_checked = module, module is not None
+    return before
 
 
 def gpu_available() -> bool:
@@ -102,8 +118,16 @@ def get_array_module(*arrays) -> ModuleType:
 
 
 def _any_cupy_like(arrays) -> bool:
-    # Cheap test that avoids importing CuPy when every argument is a NumPy array or a number.
-    return any(type(a).__module__.startswith("cupy") for a in arrays)
+    # Cheap for NumPy arrays and numbers: CuPy is imported only when an argument is of a type
+    # from a module named cupy..., or when a GPU module is already loaded (use_gpu_module).
+    for a in arrays:
+        if isinstance(a, (np.ndarray, np.generic, int, float, complex)) or a is None:
+            continue
+        gpu = _cupy if _cupy_checked else (
+            cupy_or_none() if type(a).__module__.startswith("cupy") else None)
+        if gpu is not None and isinstance(a, gpu.ndarray):
+            return True
+    return False
 
 
 def device_of(x) -> str:

@@ -1,9 +1,9 @@
 """Shared fixtures and the handling of the ``gpu`` marker.
 
-Tests marked ``@pytest.mark.gpu`` need CuPy and a usable CUDA device; without one they are
-skipped with a reason (the marker is declared in ``pyproject.toml``).  Whether a GPU is
-usable is asked only when such a test was collected, so a plain CPU run never tries to
-import CuPy.
+Tests marked ``@pytest.mark.gpu`` run on both device backends: the CPU stand-in for CuPy
+(tests/cupy_standin.py, always) and real CuPy (skipped with a reason unless a CUDA GPU is
+usable).  The marker is declared in ``pyproject.toml``; whether a GPU is usable is asked only
+when such a test runs on ``[cupy]``, so a plain CPU run never imports CuPy otherwise.
 """
 from __future__ import annotations
 
@@ -26,20 +26,54 @@ settings.register_profile(
 settings.load_profile("nnbook")
 
 
-def pytest_collection_modifyitems(config, items):
-    gpu_items = [item for item in items if item.get_closest_marker("gpu") is not None]
-    if not gpu_items:
-        return
-    from nnbook.backend import cupy_or_none, gpu_available
+# --- the device backends: real CuPy (with a GPU) and the CPU stand-in (always) -------------
+# Every test marked ``gpu`` runs once per device backend: ``[stand-in]`` against
+# tests/cupy_standin.py, a CPU array module whose arrays refuse to mix with NumPy's as CuPy's
+# do (so host/device mistakes fail here, on any machine), and ``[cupy]`` against real CuPy,
+# skipped with a reason unless a CUDA GPU is usable.  Such a test asks for the module with the
+# ``cp`` fixture, or just uses ``device="gpu"``.
+DEVICE_BACKENDS = ("stand-in", "cupy")
 
-    if gpu_available():
+
+def pytest_generate_tests(metafunc):
+    if metafunc.definition.get_closest_marker("gpu") is not None:
+        metafunc.fixturenames.append("gpu_backend_name")
+        metafunc.parametrize("gpu_backend_name", DEVICE_BACKENDS, ids=DEVICE_BACKENDS)
+
+
+@pytest.fixture(autouse=True)
+def device_backend(request):
+    """The array module behind ``device="gpu"`` in a ``gpu`` test (see DEVICE_BACKENDS); else None."""
+    if request.node.get_closest_marker("gpu") is None:
+        yield None
         return
-    reason = ("needs CuPy and a usable CUDA GPU: CuPy is not installed"
-              if cupy_or_none() is None
-              else "needs a usable CUDA GPU: CuPy is installed but cupy.is_available() is False")
-    skip = pytest.mark.skip(reason=reason)
-    for item in gpu_items:
-        item.add_marker(skip)
+    from nnbook import backend
+
+    if request.node.callspec.params["gpu_backend_name"] == "cupy":
+        backend.use_gpu_module(None)
+        if not backend.gpu_available():
+            reason = ("needs CuPy and a usable CUDA GPU: CuPy is not installed"
+                      if backend.cupy_or_none() is None
+                      else "needs a usable CUDA GPU: CuPy is installed but "
+                           "cupy.is_available() is False")
+            backend.use_gpu_module(None)
+            pytest.skip(reason)
+        yield backend.cupy_or_none()
+        return
+    import cupy_standin
+
+    before = backend.use_gpu_module(cupy_standin)
+    cupy_standin.transfers.clear()
+    try:
+        yield cupy_standin
+    finally:
+        backend.use_gpu_module(before)
+
+
+@pytest.fixture
+def cp(device_backend):
+    """The device array module of a ``gpu`` test: CuPy, or the CPU stand-in for it."""
+    return device_backend
 
 
 @pytest.fixture

@@ -127,13 +127,6 @@ def test_importing_nnbook_does_not_import_cupy():
 GPU_TOL = dict(rtol=1e-10, atol=1e-12)
 
 
-@pytest.fixture
-def cp():
-    import cupy
-
-    return cupy
-
-
 @pytest.mark.gpu
 def test_gpu_round_trip_and_module_lookup(cp):
     x = np.arange(6.0).reshape(2, 3)
@@ -225,7 +218,7 @@ def test_network_on_gpu_matches_cpu(cp, hidden, loss, n_out, rng):
 
 
 @pytest.mark.gpu
-def test_gradient_check_on_gpu(rng):
+def test_gradient_check_on_gpu(cp, rng):
     net = nb.Network([3, 4, 2], hidden="tanh", loss="cce", device="gpu", seed=1)
     X = rng.normal(size=(3, 5))
     Y = np.eye(2)[:, rng.integers(0, 2, size=5)]

@@ -472,8 +472,7 @@ def test_clip_net_grad_in_place(rng):
 # --- GPU: the same steps on CuPy ------------------------------------------------------------
 @pytest.mark.gpu
 @pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"])
-def test_gpu_matches_cpu(name, rng):
-    import cupy as cp
+def test_gpu_matches_cpu(cp, name, rng):
     theta = rng.normal(size=(5, 4))
     theta_gpu = cp.asarray(theta)
     a, b = get_optimizer(name, lr=0.05), get_optimizer(name, lr=0.05)

@@ -314,8 +314,7 @@ def test_early_stopping_errors_and_reset():
 # --- GPU: the same masks and results on CuPy --------------------------------------------------
 @pytest.mark.gpu
 @pytest.mark.parametrize("mode", ["inverted", "classic"])
-def test_gpu_dropout_masks_and_gradients_match_cpu(mode, rng):
-    import cupy as cp
+def test_gpu_dropout_masks_and_gradients_match_cpu(cp, mode, rng):
     X, Y = rng.normal(size=(4, 9)), rng.normal(size=(2, 9))
     cpu = nb.Network([4, 8, 6, 2], hidden="tanh", seed=5, dropout=0.4, dropout_mode=mode)
     gpu = nb.Network([4, 8, 6, 2], hidden="tanh", seed=5, dropout=0.4, dropout_mode=mode,
