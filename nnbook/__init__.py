@@ -10,27 +10,30 @@ Modules: the core — :mod:`~nnbook.backend`, :mod:`~nnbook.activations`,
 :mod:`~nnbook.losses`, :mod:`~nnbook.initializers`, :mod:`~nnbook.layers`,
 :mod:`~nnbook.network`, :mod:`~nnbook.gradcheck`; training — :mod:`~nnbook.optimizers`,
 :mod:`~nnbook.schedules`, :mod:`~nnbook.regularization`, :mod:`~nnbook.data`,
-:mod:`~nnbook.training`, :mod:`~nnbook.perceptron`, :mod:`~nnbook.io`; teaching —
-:mod:`~nnbook.checkers`, :mod:`~nnbook.testfunctions`, :mod:`~nnbook.plotting` (needs
+:mod:`~nnbook.training`, :mod:`~nnbook.callbacks`, :mod:`~nnbook.diagnostics`, :mod:`~nnbook.perceptron`, :mod:`~nnbook.io`; teaching —
+:mod:`~nnbook.checkers`, :mod:`~nnbook.cost`, :mod:`~nnbook.testfunctions`, :mod:`~nnbook.plotting` (needs
 matplotlib, which it imports only when a function is called), :mod:`~nnbook.autograd`.
 """
-from . import (activations, autograd, backend, checkers, data, gradcheck, initializers, io, losses,
+from . import (activations, autograd, backend, callbacks, checkers, diagnostics, cost, data, gradcheck, initializers, io, losses,
                optimizers, perceptron, plotting, regularization, schedules, testfunctions,
                training)
 from .activations import get_activation, sigmoid, softmax
 from .backend import BackendError, get_array_module, gpu_available, to_device, to_numpy
+from .cost import layer_flops, matmul_flops, step_flops, training_memory
 from .gradcheck import check_gradient, check_network_gradients, numerical_gradient, relative_error
 from .initializers import get_initializer
-from .layers import Dense
+from .layers import BatchNorm, Dense
 from .losses import get_loss
 from .network import Network, count_parameters
-from .data import Standardizer, minibatches, one_hot, train_test_split
+from .data import Standardizer, minibatches, one_hot, smooth_labels, train_test_split
 from .io import load_network, save_network
-from .optimizers import (SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp, clip_by_global_norm,
-                         clip_by_value, get_optimizer)
+from .optimizers import (SGD, AdaGrad, Adam, AdamW, Momentum, Nesterov, RMSProp,
+                         clip_by_global_norm, clip_by_value, get_optimizer)
 from .perceptron import Perceptron
 from .regularization import EarlyStopping
-from .training import History, TrainingDiverged, accuracy, evaluate, fit
+from .training import History, TrainingDiverged, accuracy, confusion_matrix, evaluate, fit
+from .callbacks import CSVLogger, JSONLinesLogger, StopWhen, read_jsonl
+from .diagnostics import lr_range_test
 
 __version__ = "0.1.0"
 
@@ -39,12 +42,16 @@ __all__ = [
     "get_activation", "sigmoid", "softmax",
     "BackendError", "get_array_module", "gpu_available", "to_device", "to_numpy",
     "check_gradient", "check_network_gradients", "numerical_gradient", "relative_error",
-    "get_initializer", "Dense", "get_loss", "Network", "count_parameters",
+    "get_initializer", "Dense", "BatchNorm", "get_loss", "Network", "count_parameters",
     "data", "io", "perceptron", "training", "Standardizer", "minibatches", "one_hot",
+    "smooth_labels",
     "train_test_split", "load_network", "save_network", "Perceptron", "History",
-    "TrainingDiverged", "accuracy", "evaluate", "fit",
+    "TrainingDiverged", "accuracy", "confusion_matrix", "evaluate", "fit",
     "checkers", "optimizers", "regularization", "schedules", "testfunctions", "SGD", "AdaGrad",
-    "Adam", "Momentum", "Nesterov", "RMSProp", "clip_by_global_norm", "clip_by_value",
+    "Adam", "AdamW", "Momentum", "Nesterov", "RMSProp", "clip_by_global_norm", "clip_by_value",
     "get_optimizer", "EarlyStopping",
+    "callbacks", "diagnostics", "CSVLogger", "JSONLinesLogger", "StopWhen", "read_jsonl",
+    "lr_range_test",
+    "cost", "layer_flops", "matmul_flops", "step_flops", "training_memory",
     "__version__",
 ]

@@ -19,6 +19,7 @@ from typing import Callable
 
 from .backend import get_array_module
 from ._validation import lookup
+from ._validation import real as _real
 
 __all__ = [
     "linear", "linear_prime",
@@ -42,7 +43,7 @@ def linear(Z):
 
     Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
     """
-    return Z
+    return get_array_module(Z).asarray(Z)  # the array itself; a list becomes an array
 
 
 def linear_prime(Z):
@@ -51,6 +52,7 @@ def linear_prime(Z):
     Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
     """
     xp = get_array_module(Z)
+    Z = xp.asarray(Z)
     return xp.ones_like(Z)
 
 
@@ -65,6 +67,7 @@ def step(Z, at_zero: float = 0.5):
 
     Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
     """
+    at_zero = _real("at_zero", at_zero, "step")
     xp = get_array_module(Z)
     Z = xp.asarray(Z, dtype=float) if not hasattr(Z, "dtype") else Z
     # float result even for integer Z, so that at_zero=0.5 is not truncated to 0
@@ -80,6 +83,7 @@ def step_prime(Z, at_zero: float = 0.5):
     Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
     """
     xp = get_array_module(Z)
+    Z = xp.asarray(Z)
     return xp.zeros_like(Z)
 
 
@@ -90,6 +94,7 @@ def sign(Z):
     Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
     """
     xp = get_array_module(Z)
+    Z = xp.asarray(Z)
     return xp.sign(Z)
 
 
@@ -99,6 +104,7 @@ def sign_prime(Z):
     Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
     """
     xp = get_array_module(Z)
+    Z = xp.asarray(Z)
     return xp.zeros_like(Z)
 
 
@@ -112,6 +118,7 @@ def piecewise_linear(Z):
     Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
     """
     xp = get_array_module(Z)
+    Z = xp.asarray(Z)
     return xp.clip(Z + 0.5, 0.0, 1.0)
 
 
@@ -121,6 +128,7 @@ def piecewise_linear_prime(Z):
     Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
     """
     xp = get_array_module(Z)
+    Z = xp.asarray(Z)
     return (xp.abs(Z) < 0.5).astype(xp.result_type(Z, 1.0))
 
 
@@ -138,6 +146,7 @@ def sigmoid(Z):
     Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
     """
     xp = get_array_module(Z)
+    Z = xp.asarray(Z)
     e = xp.exp(-xp.abs(Z))
     return xp.where(Z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
@@ -160,6 +169,7 @@ def tanh(Z):
     Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
     """
     xp = get_array_module(Z)
+    Z = xp.asarray(Z)
     return xp.tanh(Z)
 
 
@@ -181,6 +191,7 @@ def relu(Z):
     Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
     """
     xp = get_array_module(Z)
+    Z = xp.asarray(Z)
     return xp.maximum(Z, 0)
 
 
@@ -190,6 +201,7 @@ def relu_prime(Z):
     Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
     """
     xp = get_array_module(Z)
+    Z = xp.asarray(Z)
     return (xp.asarray(Z) > 0).astype(xp.result_type(Z, 1.0))
 
 
@@ -201,7 +213,9 @@ def leaky_relu(Z, alpha: float = 0.01):
 
     Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
     """
+    alpha = _real("alpha", alpha, "leaky_relu")
     xp = get_array_module(Z)
+    Z = xp.asarray(Z)
     return xp.where(Z > 0, Z, alpha * Z)
 
 
@@ -210,8 +224,10 @@ def leaky_relu_prime(Z, alpha: float = 0.01):
 
     Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
     """
+    alpha = _real("alpha", alpha, "leaky_relu_prime")
     xp = get_array_module(Z)
-    return xp.where(xp.asarray(Z) > 0, 1.0, alpha).astype(xp.result_type(Z, 1.0), copy=False)
+    Z = xp.asarray(Z)
+    return xp.where(Z > 0, 1.0, alpha).astype(xp.result_type(Z, 1.0), copy=False)
 
 
 # --- softmax ----------------------------------------------------------------------------
@@ -242,6 +258,12 @@ def softmax_jacobian(z):
     Chapter: *Activation functions*.
     """
     xp = get_array_module(z)
+    z = xp.asarray(z)
+    if not (z.ndim == 1 or (z.ndim == 2 and z.shape[1] == 1)) or z.size == 0:
+        raise ValueError(
+            f"softmax_jacobian: z must be one sample, of shape (n,) or (n, 1), got shape "
+            f"{z.shape}: the Jacobian is per sample; for a batch use softmax_backward(dA, A)"
+        )
     s = softmax(xp.reshape(z, (-1, 1)))
     return xp.diagflat(s) - s @ s.T
 
@@ -255,6 +277,8 @@ def softmax_backward(dA, A):
 
     Chapter: *Activation functions*.
     """
+    xp = get_array_module(dA, A)
+    dA, A = xp.asarray(dA), xp.asarray(A)
     return A * (dA - (dA * A).sum(axis=0, keepdims=True))
 
 
@@ -335,4 +359,6 @@ def get_activation(name: str | Activation, alpha: float = 0.01, at_zero: float =
     if isinstance(name, Activation):
         return name
     key = lookup("activation", name, ACTIVATION_NAMES, _ALIASES, "an Activation")
+    alpha = _real("alpha", alpha, "get_activation")
+    at_zero = _real("at_zero", at_zero, "get_activation")
     return _make(key, alpha, at_zero)

@@ -38,8 +38,8 @@ from ._validation import number
 
 __all__ = [
     "xor", "blobs", "moons", "circles", "spirals", "regression_1d", "load_digits",
-    "load_mnist", "read_idx", "from_rows", "train_test_split", "Standardizer",
-    "standardize", "one_hot", "as_targets", "minibatches",
+    "shift_images", "load_mnist", "read_idx", "from_rows", "train_test_split", "Standardizer",
+    "standardize", "one_hot", "smooth_labels", "as_targets", "minibatches",
 ]
 
 
@@ -303,6 +303,50 @@ def load_digits():
     return from_rows(bunch.data) / 16.0, bunch.target.astype(np.int64)
 
 
+def shift_images(X, shift, image_shape=(8, 8)):
+    r"""Shift every image (a column of ``X``) by whole pixels, filling the uncovered border with 0.
+
+    With ``shift = (s_r, s_c)`` (rows down, columns right; negative values go up / left), the
+    pixel at row :math:`r`, column :math:`c` of the result is
+
+    .. math:: X'_{r,c} = \begin{cases} X_{r - s_r,\, c - s_c} & \text{if that pixel exists} \\
+              0 & \text{otherwise} \end{cases}
+
+    Each column holds an image in row-major order (pixel :math:`r\,w + c`), as
+    :func:`load_digits` gives it.  Used for data augmentation: the shifted images get the
+    labels of the originals.
+
+    Shapes: ``X`` ``(h w, m)`` → ``(h w, m)``.  Chapter: *Regularization*.
+
+    Parameters
+    ----------
+    X : array ``(h * w, m)``
+        Images as columns (NumPy or CuPy; the result is on the same backend).
+    shift : (int, int)
+        Pixels to move down and right.
+    image_shape : (int, int)
+        ``(h, w)``, default ``(8, 8)`` (the digits).
+    """
+    h, w = (_count("image_shape[0]", image_shape[0]), _count("image_shape[1]", image_shape[1]))
+    if getattr(X, "ndim", 0) != 2 or X.shape[0] != h * w:
+        raise ValueError(f"shift_images: X must be ({h * w}, m), one {h}x{w} image per column, "
+                         f"got shape {getattr(X, 'shape', type(X).__name__)}")
+    try:
+        sr, sc = (int(s) for s in shift)
+    except (TypeError, ValueError):
+        raise ValueError(f"shift_images: shift must be two integers (rows, columns), "
+                         f"got {shift!r}") from None
+    if (sr, sc) != tuple(shift):
+        raise ValueError(f"shift_images: shift must be two integers, got {shift!r}")
+    xp = get_array_module(X)
+    images = X.reshape(h, w, X.shape[1])
+    out = xp.zeros_like(images)
+    if abs(sr) < h and abs(sc) < w:
+        out[max(sr, 0):h + min(sr, 0), max(sc, 0):w + min(sc, 0)] = \
+            images[max(-sr, 0):h + min(-sr, 0), max(-sc, 0):w + min(-sc, 0)]
+    return out.reshape(h * w, X.shape[1])
+
+
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _MNIST_FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -492,7 +536,9 @@ def train_test_split(X, y, test_size=0.2, seed=0, stratify: bool = False):
     seed : int or numpy.random.Generator
     stratify : bool
         Keep the class proportions of the integer labels ``y`` ``(m,)`` in both parts
-        (each class is split with the same ``test_size`` fraction).
+        (each class is split with the same ``test_size`` fraction, rounded; the roundings
+        are then adjusted, largest remainders first, so that the test set has exactly the
+        size asked for: ``test_size=1`` gives one test sample, never zero).
 
     Returns
     -------
@@ -525,10 +571,24 @@ def train_test_split(X, y, test_size=0.2, seed=0, stratify: bool = False):
         labels = to_numpy(y)
         if labels.ndim != 1:
             raise ValueError(f"stratify=True needs integer labels y of shape (m,), got {labels.shape}")
-        test = []
-        for k in np.unique(labels):
-            members = rng.permutation(np.flatnonzero(labels == k))
-            test.append(members[:round(frac * members.size)])
+        classes = np.unique(labels)
+        members = [rng.permutation(np.flatnonzero(labels == k)) for k in classes]
+        sizes = np.array([idx.size for idx in members])
+        counts = np.array([round(frac * n) for n in sizes])  # each class's share of the test set
+        # the rounding per class can miss the requested total (test_size=1 or 0.01 would
+        # round every class to 0): add or remove samples, largest remainders first, until
+        # the test set has exactly m_test samples; a class of several samples keeps one for
+        # training as long as the other classes can give instead
+        while counts.sum() != m_test:
+            rem = frac * sizes - counts
+            if counts.sum() < m_test:
+                full = counts >= sizes - (sizes > 1)
+                rem[full if not full.all() else counts >= sizes] = -np.inf
+                counts[int(np.argmax(rem))] += 1
+            else:
+                rem[counts == 0] = np.inf
+                counts[int(np.argmin(rem))] -= 1
+        test = [idx[:c] for idx, c in zip(members, counts)]
         test_idx = np.sort(np.concatenate(test))
         mask = np.ones(m, bool)
         mask[test_idx] = False
@@ -579,8 +639,20 @@ class Standardizer:
             raise ValueError(f"Standardizer.fit: X must be (n_0, m), got shape {getattr(X, 'shape', None)}")
         if not bool(xp.isfinite(X).all()):
             raise ValueError("Standardizer.fit: X contains NaN or infinity")
-        self.mean_ = X.mean(axis=1, keepdims=True)
-        std = X.std(axis=1, keepdims=True)
+        if X.shape[1] == 0:
+            raise ValueError("Standardizer.fit: X has no samples (shape "
+                             f"{X.shape}): the mean of no columns is undefined")
+        # Statistics of X / s, scaled back by s: s is a power of 2 near each row's largest
+        # |x|, so the result is bit-for-bit the plain one for ordinary data, while data of
+        # magnitude 1e200 (whose squares overflow) or 1e-200 (whose squares underflow) get
+        # the right mean and standard deviation instead of inf (all outputs 0) or 0.
+        amax = xp.abs(X).max(axis=1, keepdims=True)
+        s = xp.exp2(xp.floor(xp.log2(xp.where(amax > 0, amax, 1.0))))
+        if X.dtype.kind == "f":
+            s = s.astype(X.dtype, copy=False)
+        Xs = X / s
+        self.mean_ = Xs.mean(axis=1, keepdims=True) * s
+        std = Xs.std(axis=1, keepdims=True) * s
         self.std_ = xp.where(std > 0, std, 1.0)
         return self
 
@@ -645,6 +717,9 @@ def _integer_labels(y, name="y"):
     return y.astype(np.int64)
 
 
+_MAX_INFERRED_CLASSES = 65536  # one_hot refuses to infer more classes than this from the labels
+
+
 def one_hot(y, n_classes: int | None = None, dtype=np.float64):
     r"""One-hot encode integer labels as columns: :math:`Y_{k i} = [\,y^{(i)} = k\,]`.
 
@@ -654,6 +729,8 @@ def one_hot(y, n_classes: int | None = None, dtype=np.float64):
         Class labels :math:`0, \dots, K-1` (floats holding whole numbers are accepted).
     n_classes : int, optional
         :math:`K`; default ``max(y) + 1``.  Give it when a batch might miss the last class.
+        Inferred, it may be at most 65,536 (a label such as ``1e8`` is far more likely a
+        mistake than a class, and would allocate gigabytes); give it to go beyond.
 
     Returns
     -------
@@ -676,12 +753,37 @@ def one_hot(y, n_classes: int | None = None, dtype=np.float64):
     """
     y = _integer_labels(y)
     K = int(y.max()) + 1 if n_classes is None and y.size else n_classes
+    if n_classes is None and K is not None and K > _MAX_INFERRED_CLASSES:
+        raise ValueError(
+            f"one_hot: the largest label is {K - 1}, so n_classes would be {K:,} and Y would "
+            f"hold {K * y.size:,} numbers: that is more classes than one_hot infers "
+            f"({_MAX_INFERRED_CLASSES:,}); check the labels, or pass n_classes=... if you mean it"
+        )
     K = _count("n_classes", K)
     if y.size and y.max() >= K:
         raise ValueError(f"label {int(y.max())} is out of range for n_classes={K} (labels 0..{K - 1})")
     Y = np.zeros((K, y.size), dtype=dtype)
     Y[y, np.arange(y.size)] = 1
     return Y
+
+
+def smooth_labels(Y, epsilon: float):
+    r"""Label smoothing :cite:p:`szegedy2016rethinking` of one-hot (or probability) targets.
+
+    .. math:: Y_{\mathrm{LS}} = (1 - \varepsilon)\, Y + \frac{\varepsilon}{K}
+
+    Each column keeps its sum (1 for one-hot targets): the true class gets
+    :math:`1 - \varepsilon + \varepsilon/K`, every other class :math:`\varepsilon/K`.
+
+    Shapes: ``Y`` ``(K, m)`` → ``(K, m)``.  Chapter: *Loss functions*.
+    """
+    if not 0 <= epsilon <= 1:
+        raise ValueError(f"smooth_labels: epsilon must be in [0, 1], got {epsilon}")
+    xp = get_array_module(Y)
+    Y = xp.asarray(Y)
+    if Y.ndim != 2:
+        raise ValueError(f"smooth_labels: Y must be (K, m) with samples in columns, got shape {Y.shape}")
+    return (1.0 - epsilon) * Y + epsilon / Y.shape[0]
 
 
 def as_targets(y, kind: str, n_classes: int | None = None, dtype=np.float64):

@@ -77,21 +77,33 @@ def check_gradient(f: Callable, grad_f: Callable, x, eps: float = 1e-6) -> float
     r"""Relative error between an analytic gradient ``grad_f(x)`` and the numerical gradient of ``f`` at ``x``.
 
     ``f(x)`` returns a scalar (e.g. ``lambda z: float(np.sum(sigmoid(z)))``) and ``grad_f(x)``
-    its gradient with the shape of ``x``.  ``x`` is not modified.
+    its gradient with the shape of ``x`` (another shape, even with the same entries
+    flattened, is an error).  ``x`` is not modified.
     Chapter: *Backpropagation*.
     """
     x = np.array(to_numpy(x), dtype=np.float64)  # private copy
     analytic = to_numpy(grad_f(x.copy()))
+    if getattr(analytic, "shape", None) != x.shape:
+        hint = " (flattened or reshaped?)" if np.size(analytic) == x.size else ""
+        raise ValueError(
+            f"check_gradient: grad_f(x) must have the shape of x, {x.shape}, got "
+            f"{getattr(analytic, 'shape', type(analytic).__name__)}{hint}: entry k of the "
+            "gradient is the derivative with respect to entry k of x"
+        )
     numeric = numerical_gradient(lambda: f(x), x, eps)
     return relative_error(analytic, numeric)
 
 
-def check_network_gradients(net, X, Y, eps: float = 1e-6) -> dict[str, float]:
+def check_network_gradients(net, X, Y, eps: float = 1e-6, training: bool = False) -> dict[str, float]:
     r"""Relative error of backpropagation against centred differences for every parameter of ``net``.
 
     Runs :meth:`Network.loss_and_grad` once for the analytic gradients, then perturbs every
-    entry of every ``W`` and ``b``.  Use small networks and batches: it costs
-    :math:`2P` forward passes for :math:`P` parameters.  Chapter: *Backpropagation*.
+    entry of every ``W`` and ``b`` (and ``gamma``, ``beta`` of batch-normalized layers).  Use
+    small networks and batches: it costs :math:`2P` forward passes for :math:`P` parameters.
+    ``training=True`` checks the training-mode passes (batch statistics in
+    :class:`~nnbook.layers.BatchNorm`); it needs a network without dropout, whose masks would
+    change from pass to pass (it also moves the running statistics).
+    Chapter: *Backpropagation*.
 
     Returns
     -------
@@ -99,11 +111,14 @@ def check_network_gradients(net, X, Y, eps: float = 1e-6) -> dict[str, float]:
         ``{"W1": r, "b1": r, ...}``; ``max(result.values())`` should be below ``1e-7``
         for smooth activations in float64.
     """
-    net.loss_and_grad(X, Y)
+    if training and any(getattr(layer, "dropout", 0.0) for layer in net.layers):
+        raise ValueError("check_network_gradients(training=True) needs a network without "
+                         "dropout: every pass would draw a new mask")
+    net.loss_and_grad(X, Y, training=training)
     analytic = {name: to_numpy(g).copy() for name, _, g in net.named_parameters()}
 
     def cost():
-        net.forward(X)
+        net.forward(X, training=training)
         return net.cost(Y)
 
     return {

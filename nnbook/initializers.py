@@ -42,6 +42,8 @@ def as_generator(rng=None) -> np.random.Generator:
     if rng is None:
         return np.random.default_rng(0)
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"seed must be an integer >= 0 or a numpy.random.Generator, got {rng!r}")
         return np.random.default_rng(int(rng))
     raise TypeError(f"rng must be an int seed or a numpy.random.Generator, got {type(rng).__name__}")
 

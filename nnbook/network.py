@@ -12,9 +12,22 @@ Backpropagation:
           \qquad l = L-1, \dots, 1, \\
           dW^{[l]} &= dZ^{[l]} A^{[l-1]\top}, \qquad db^{[l]} = dZ^{[l]} \mathbf 1
 
-For a sigmoid output with binary cross-entropy, and for a softmax output with categorical
-cross-entropy, :math:`dZ^{[L]} = (A^{[L]} - Y)/m` exactly, and the cost is computed from the
-logits :math:`Z^{[L]}`, so neither can overflow or take :math:`\log 0`.
+For a sigmoid output with binary cross-entropy, :math:`dZ^{[L]} = (A^{[L]} - Y)/m` exactly,
+for every target :math:`y \in [0, 1]`.  For a softmax output with categorical
+cross-entropy the exact output error is
+
+.. math:: dZ^{[L]} = \frac1m\Big(A^{[L]} \odot \big(\mathbf 1\,\mathbf 1^\top Y\big) - Y\Big),
+          \qquad \text{column } i:\ \frac1m\Big(\mathbf a^{(i)} \sum_k y_k^{(i)} - \mathbf y^{(i)}\Big),
+
+which is the familiar :math:`(A^{[L]} - Y)/m` exactly when every column of :math:`Y` sums
+to 1 (one-hot or normalised soft targets); for multi-hot or unnormalised targets the
+shortcut would be wrong, so the general form is what is computed (one column sum more).
+In both cases the cost is computed from the logits :math:`Z^{[L]}`, so neither can overflow
+or take :math:`\log 0`.
+
+Output activation and loss must fit: a probability loss (``"bce"``, ``"cce"``) needs an
+output that produces what it expects (a sigmoid, hard sigmoid or step for ``"bce"``, a
+softmax for ``"cce"``), a loss on logits needs a linear output; other pairs are refused.
 
 All parameters live in one flat vector :attr:`Network.theta` (and all gradients in
 :attr:`Network.grad`); each layer's ``W``, ``b``, ``dW``, ``db`` are views into them, so an
@@ -32,6 +45,8 @@ from .backend import array_module, to_device
 from .initializers import as_generator
 from .layers import Dense
 from .losses import get_loss
+from ._validation import count as _count
+from ._validation import float_dtype as _float_dtype
 
 __all__ = ["Network", "count_parameters"]
 
@@ -39,11 +54,40 @@ _OUTPUT_FOR_LOSS = {
     "binary_cross_entropy": "sigmoid",
     "categorical_cross_entropy": "softmax",
 }
-# (output activation, loss) pairs whose dZ^[L] is (A - Y)/m, computed stably from the logits
+# (output activation, loss) pairs whose dZ^[L] comes straight from A and Y (see output_delta)
+# and whose cost is computed stably from the logits
 _FUSED = {
     ("sigmoid", "binary_cross_entropy"): "binary_cross_entropy_with_logits",
     ("softmax", "categorical_cross_entropy"): "softmax_cross_entropy",
 }
+
+
+# outputs (by activation name) whose values a probability loss accepts
+_PROBABILITY_OUTPUTS = {
+    "binary_cross_entropy": ("sigmoid", "piecewise_linear", "step"),   # each unit in [0, 1]
+    "categorical_cross_entropy": ("softmax",),                         # columns sum to 1
+}
+
+
+def _check_output_for_loss(out_name: str, loss_name: str, n_L: int) -> None:
+    """Refuse a built-in output activation that cannot produce what the loss expects.
+
+    A probability loss needs outputs in its domain (see ``_PROBABILITY_OUTPUTS``); a custom
+    activation (a name nnbook does not know) is let through: the loss checks its values.
+    """
+    from .activations import ACTIVATION_NAMES
+    allowed = _PROBABILITY_OUTPUTS.get(loss_name)
+    if allowed is None or out_name in allowed or out_name not in ACTIVATION_NAMES:
+        return
+    need = ("probabilities in [0, 1] for each output unit" if loss_name == "binary_cross_entropy"
+            else f"a probability distribution over the {n_L} output units (columns summing to 1)")
+    raise ValueError(
+        f"loss {loss_name!r} needs {need}, which a {out_name!r} output does not produce: use "
+        f"output={allowed[0]!r}"
+        + (", or a linear output with loss='bce_logits'" if loss_name == "binary_cross_entropy"
+           else ", or a linear output with loss='softmax_cross_entropy'")
+        + " (or a regression loss such as 'mse')"
+    )
 
 
 def count_parameters(sizes: Sequence[int]) -> int:
@@ -59,6 +103,8 @@ def count_parameters(sizes: Sequence[int]) -> int:
     sizes = list(sizes)
     if len(sizes) < 2:
         raise ValueError(f"sizes needs at least an input and an output size, got {sizes}")
+    for l, n in enumerate(sizes):
+        _count(f"count_parameters: sizes[{l}]", n)
     return sum(n * n_prev + n for n_prev, n in zip(sizes[:-1], sizes[1:]))
 
 
@@ -101,6 +147,15 @@ class Network:
     dropout_mode : {"inverted", "classic"}
         Scale by :math:`1/(1-p)` in training (``"inverted"``, default) or by :math:`1-p` at
         test time (``"classic"``, the sources' form); see :class:`~nnbook.layers.Dense`.
+    batchnorm : bool or sequence of bool
+        Batch normalization before the activation of every *hidden* layer (``True``), or one
+        flag per hidden layer (a list of ``L - 1`` bools); never on the output layer.  Such a
+        layer has parameters ``W``, ``gamma``, ``beta`` and no bias (see
+        :class:`~nnbook.layers.BatchNorm`); it uses batch statistics in
+        ``forward(X, training=True)`` and its running statistics otherwise.  Default ``False``.
+    bn_momentum, bn_eps : float
+        ``momentum`` (weight of the old running value, default 0.9) and ``eps`` (default
+        ``1e-5``) of every :class:`~nnbook.layers.BatchNorm`.
 
     Examples
     --------
@@ -113,10 +168,12 @@ class Network:
 
     def __init__(self, sizes, hidden="relu", output=None, loss="mse", activations=None,
                  init=None, seed=0, dtype=np.float64, device="cpu", alpha=0.01, loss_kwargs=None,
-                 dropout=0.0, dropout_mode="inverted"):
+                 dropout=0.0, dropout_mode="inverted", batchnorm=False, bn_momentum=0.9,
+                 bn_eps=1e-5):
         sizes = list(sizes)
         if len(sizes) < 2:
             raise ValueError(f"sizes needs at least an input and an output size, got {sizes}")
+        dtype = _float_dtype(dtype, "Network")
         self.loss_fn = get_loss(loss, **(loss_kwargs or {}))
         L = len(sizes) - 1
         if activations is None:
@@ -134,12 +191,20 @@ class Network:
             drops = list(dropout) + [0.0]
         else:
             drops = [dropout] * (L - 1) + [0.0]  # never on the output layer
+        if isinstance(batchnorm, (list, tuple)):
+            if len(batchnorm) != L - 1:
+                raise ValueError(f"batchnorm: need one flag per hidden layer ({L - 1}), "
+                                 f"got {len(batchnorm)}: {list(batchnorm)}")
+            bns = list(batchnorm) + [False]
+        else:
+            bns = [batchnorm] * (L - 1) + [False]  # never on the output layer
         rng = as_generator(seed)
         self.sizes, self.device, self.dtype = sizes, device, np.dtype(dtype)
         self.layers = [
             Dense(n_prev, n, act, init=init, rng=rng, dtype=dtype, device=device, alpha=alpha,
-                  dropout=p, dropout_mode=dropout_mode)
-            for n_prev, n, act, p in zip(sizes[:-1], sizes[1:], activations, drops)
+                  dropout=p, dropout_mode=dropout_mode, batchnorm=bn, bn_momentum=bn_momentum,
+                  bn_eps=bn_eps)
+            for n_prev, n, act, p, bn in zip(sizes[:-1], sizes[1:], activations, drops, bns)
         ]
         out_name = self.layers[-1].g.name
         if out_name == "softmax" and self.loss_fn.name not in ("categorical_cross_entropy",):
@@ -152,25 +217,26 @@ class Network:
                 f"(got {out_name!r}, which would apply the activation twice); or keep "
                 f"output={out_name!r} with the loss on probabilities, which nnbook fuses stably"
             )
+        _check_output_for_loss(out_name, self.loss_fn.name, sizes[-1])
         fused = _FUSED.get((out_name, self.loss_fn.name))
         self._fused_loss = get_loss(fused) if fused else None
         self._pack_parameters()
 
     # -- parameters ----------------------------------------------------------------------
     def _pack_parameters(self) -> None:
-        """Move every W, b into one flat vector ``theta`` (and dW, db into ``grad``) as views."""
+        """Move every W, b (gamma, beta) into one flat vector ``theta`` (gradients into ``grad``) as views."""
         xp = array_module(self.device)
         P = sum(layer.n_params for layer in self.layers)
         self.theta = xp.empty(P, dtype=self.dtype)
         self.grad = xp.zeros(P, dtype=self.dtype)
         offset = 0
         for layer in self.layers:
-            for name in ("W", "b"):
-                p = getattr(layer, name)
+            for name, owner in layer.param_slots():  # W, b; or W, gamma, beta with batchnorm
+                p = getattr(owner, name)
                 view = self.theta[offset:offset + p.size].reshape(p.shape)
                 view[...] = p
-                setattr(layer, name, view)
-                setattr(layer, "d" + name, self.grad[offset:offset + p.size].reshape(p.shape))
+                setattr(owner, name, view)
+                setattr(owner, "d" + name, self.grad[offset:offset + p.size].reshape(p.shape))
                 offset += p.size
 
     @property
@@ -184,19 +250,35 @@ class Network:
         return int(self.theta.size)
 
     def parameters(self) -> list:
-        """``[W1, b1, W2, b2, ...]``: views into :attr:`theta` (write to them in place)."""
-        return [p for layer in self.layers for p in (layer.W, layer.b)]
+        """``[W1, b1, W2, b2, ...]``: views into :attr:`theta` (write to them in place).
+
+        A batch-normalized layer contributes ``W, gamma, beta`` instead of ``W, b``.
+        """
+        return [getattr(owner, name) for layer in self.layers for name, owner in layer.param_slots()]
 
     def gradients(self) -> list:
         """``[dW1, db1, dW2, db2, ...]``: views into :attr:`grad`, filled by :meth:`backward`."""
-        return [g for layer in self.layers for g in (layer.dW, layer.db)]
+        return [getattr(owner, "d" + name) for layer in self.layers
+                for name, owner in layer.param_slots()]
 
     def named_parameters(self) -> list[tuple[str, object, object]]:
-        """``[("W1", W1, dW1), ("b1", b1, db1), ...]`` with 1-based layer numbers as in the book."""
-        out = []
-        for l, layer in enumerate(self.layers, start=1):
-            out += [(f"W{l}", layer.W, layer.dW), (f"b{l}", layer.b, layer.db)]
-        return out
+        """``[("W1", W1, dW1), ("b1", b1, db1), ...]`` with 1-based layer numbers as in the book.
+
+        A batch-normalized layer ``l`` gives ``W{l}``, ``gamma{l}``, ``beta{l}``.
+        """
+        return [(f"{name}{l}", getattr(owner, name), getattr(owner, "d" + name))
+                for l, layer in enumerate(self.layers, start=1)
+                for name, owner in layer.param_slots()]
+
+    def named_buffers(self) -> list[tuple[str, object]]:
+        """``[("running_mean1", mu1), ("running_var1", var1), ...]``: the batch-norm running statistics.
+
+        They are state, not parameters: not in :attr:`theta`, never touched by an optimizer,
+        updated by every ``forward(X, training=True)``; saved with the network.
+        """
+        return [(f"{name}{l}", getattr(layer.bn, name))
+                for l, layer in enumerate(self.layers, start=1) if layer.bn is not None
+                for name in ("running_mean", "running_var")]
 
     def __repr__(self) -> str:
         arch = " -> ".join(str(n) for n in self.sizes)
@@ -213,8 +295,7 @@ class Network:
         Parameters, gradients and optimizer state come on top of this.
         Chapter: *Forward propagation*.
         """
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        batch_size = _count("batch_size", batch_size, "Network.activation_memory")
         itemsize = np.dtype(dtype or self.dtype).itemsize
         return (self.sizes[0] + 2 * sum(self.sizes[1:])) * int(batch_size) * itemsize
 
@@ -275,12 +356,21 @@ class Network:
     def output_delta(self, Y):
         r""":math:`dZ^{[L]} = \partial J / \partial Z^{[L]}` for the last :meth:`forward`.
 
-        For the fused pairs it is :math:`(A^{[L]} - Y)/m`; otherwise the loss gradient
+        For a sigmoid output with binary cross-entropy it is :math:`(A^{[L]} - Y)/m`, exact
+        for any targets in :math:`[0, 1]`.  For a softmax output with categorical
+        cross-entropy it is :math:`\frac1m(A^{[L]} \odot \mathbf 1\mathbf 1^\top Y - Y)`,
+        which equals :math:`(A^{[L]} - Y)/m` when each column of ``Y`` sums to 1 and stays
+        exact for multi-hot or unnormalised targets.  Otherwise the loss gradient
         :math:`dA^{[L]}` is pushed through the output activation.
         """
         Y = self._targets(Y)
         out = self.layers[-1]
         if self._fused_loss is not None:
+            if out.g.name == "softmax":  # exact for any column sums; (A - Y)/m if they are 1
+                dZ = out.A * Y.sum(axis=0, keepdims=True)  # (bit-identical to A - Y for one-hot)
+                dZ -= Y
+                dZ /= Y.shape[1]
+                return dZ
             return (out.A - Y) / Y.shape[1]
         dA = self.loss_fn.grad(out.A, Y)
         return out.g.backward(dA, out.Z, out.A)
@@ -309,6 +399,7 @@ class Network:
         params = list(params)
         if len(params) != len(mine):
             raise ValueError(f"expected {len(mine)} arrays [W1, b1, ...], got {len(params)}")
+        checked = []
         for (name, p, _), new in zip(self.named_parameters(), params):
             new = to_device(new, self.device, self.dtype)
             if new.shape != p.shape:
@@ -319,4 +410,9 @@ class Network:
                 else:
                     hint = ": transposed?" if new.shape == p.shape[::-1] else ""
                     raise ValueError(f"{name} has shape {p.shape}, got {new.shape}{hint}")
+            if not bool(array_module(self.device).isfinite(new).all()):
+                raise ValueError(f"set_parameters: {name} contains NaN or infinity; parameters "
+                                 "must be finite (nothing was copied)")
+            checked.append((p, new))
+        for p, new in checked:  # every array checked first: a failed call changes nothing
             p[...] = new

@@ -22,7 +22,8 @@ preallocated scratch array, so a step allocates no new arrays.
 Where the sources disagree (momentum as :math:`v = \beta v + (1-\beta) g` or as
 :math:`v = \beta v + g`; Adam with or without bias correction) both forms are available
 and the docstrings say how they relate.  The definitions and default hyperparameters follow
-PyTorch's ``torch.optim``.
+PyTorch's ``torch.optim``; :func:`clip_by_global_norm` differs from PyTorch's
+``clip_grad_norm_`` by its :math:`10^{-6}` in the denominator (see there).
 
 The book teaches these in the chapter *Gradient descent and its variants*; gradient
 clipping also appears in *Training diagnostics*.
@@ -33,12 +34,13 @@ import math
 
 import numpy as np
 
-from .backend import get_array_module
+from .backend import device_of, get_array_module, to_device
 from ._validation import lookup
+from ._validation import flag as _flag
 from ._validation import number as _number
 
 __all__ = [
-    "Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam",
+    "Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW",
     "get_optimizer", "OPTIMIZER_NAMES",
     "clip_by_global_norm", "clip_by_value",
 ]
@@ -330,7 +332,8 @@ class AdaGrad(Optimizer):
     lr : float
         Learning rate :math:`\eta \ge 0` (default 0.01, PyTorch's).
     eps : float
-        :math:`\varepsilon \ge 0` (default :math:`10^{-10}`).
+        :math:`\varepsilon > 0` (default :math:`10^{-10}`); 0 is refused, since a
+        coordinate whose gradients have all been 0 would get the update :math:`0/0`.
     """
 
     name = "adagrad"
@@ -338,7 +341,7 @@ class AdaGrad(Optimizer):
 
     def __init__(self, lr=0.01, eps=1e-10):
         super().__init__(lr)
-        self.eps = _number("eps", eps, type(self).__name__)
+        self.eps = _number("eps", eps, type(self).__name__, positive=True)  # 0/0 on a zero gradient
 
     def _hyper(self) -> dict:
         return {"lr": self.lr, "eps": self.eps}
@@ -374,7 +377,8 @@ class RMSProp(Optimizer):
     beta : float
         Smoothing constant :math:`\beta \in [0, 1)` (default 0.99).
     eps : float
-        :math:`\varepsilon \ge 0` (default :math:`10^{-8}`).
+        :math:`\varepsilon > 0` (default :math:`10^{-8}`); 0 is refused (:math:`0/0` on a
+        zero gradient).
     """
 
     name = "rmsprop"
@@ -383,7 +387,7 @@ class RMSProp(Optimizer):
     def __init__(self, lr=0.01, beta=0.99, eps=1e-8):
         super().__init__(lr)
         self.beta = _beta("beta", beta, type(self).__name__)
-        self.eps = _number("eps", eps, type(self).__name__)
+        self.eps = _number("eps", eps, type(self).__name__, positive=True)  # 0/0 on a zero gradient
 
     def _hyper(self) -> dict:
         return {"lr": self.lr, "beta": self.beta, "eps": self.eps}
@@ -430,9 +434,12 @@ class Adam(Optimizer):
     beta1, beta2 : float
         Decay rates of the first and second moments, in :math:`[0, 1)` (defaults 0.9, 0.999).
     eps : float
-        :math:`\varepsilon \ge 0` added outside the square root (default :math:`10^{-8}`).
+        :math:`\varepsilon > 0` added outside the square root (default :math:`10^{-8}`);
+        0 is refused: a coordinate whose gradients have all been 0 would get :math:`0/0`
+        (a tiny value such as ``1e-300`` gives the textbook :math:`\varepsilon = 0` update
+        to the last bit everywhere else).
     bias_correction : bool
-        Divide by :math:`1-\beta^t` (default ``True``).
+        Divide by :math:`1-\beta^t` (default ``True``); must be ``True`` or ``False``.
     """
 
     name = "adam"
@@ -443,8 +450,8 @@ class Adam(Optimizer):
         owner = type(self).__name__
         self.beta1 = _beta("beta1", beta1, owner)
         self.beta2 = _beta("beta2", beta2, owner)
-        self.eps = _number("eps", eps, owner)
-        self.bias_correction = bool(bias_correction)
+        self.eps = _number("eps", eps, owner, positive=True)  # eps = 0: 0/0 on a zero gradient
+        self.bias_correction = _flag("bias_correction", bias_correction, owner)
 
     def _hyper(self) -> dict:
         hyper = {"lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
@@ -473,10 +480,121 @@ class Adam(Optimizer):
         p -= tmp
 
 
+class AdamW(Adam):
+    r"""AdamW :cite:p:`loshchilov2019decoupled`: Adam with *decoupled* weight decay.
+
+    Each step first shrinks the parameters by the factor :math:`1 - \eta\lambda`, then takes
+    the :class:`Adam` step computed from the gradient :math:`g_t` alone:
+
+    .. math::
+
+       m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \qquad
+       v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t \odot g_t, \qquad
+       \hat m_t = \frac{m_t}{1-\beta_1^t}, \quad \hat v_t = \frac{v_t}{1-\beta_2^t}
+
+       \theta_t = \theta_{t-1} - \eta\,\Big(\frac{\hat m_t}{\sqrt{\hat v_t} + \varepsilon}
+                  + \lambda\, \mu \odot \theta_{t-1}\Big)
+
+    (PyTorch's ``torch.optim.AdamW``).  The mask :math:`\mu` holds 1 where a parameter is
+    decayed and 0 where it is not; without a mask every parameter is decayed.
+
+    **Why not Adam with an L2 penalty.**  Adding :math:`\tfrac{\lambda}{2}\lVert\theta\rVert^2`
+    to the cost gives Adam the gradient :math:`g_t + \lambda\theta_{t-1}`, which then goes
+    through the division by :math:`\sqrt{\hat v_t}`: a parameter with large gradients is
+    decayed *less*, and one with no data gradient at all moves by about :math:`\eta` per step
+    whatever :math:`\lambda` is.  For plain SGD the two are the same thing
+    (:math:`\theta - \eta(g + \lambda\theta) = (1-\eta\lambda)\theta - \eta g`); for Adam they
+    are not, and AdamW restores the SGD meaning of weight decay.
+
+    **Biases.**  ``net.theta`` holds every :math:`W^{[l]}` and :math:`b^{[l]}` in one vector, and
+    a step sees only that vector.  To decay the weights and not the biases (as
+    :func:`~nnbook.regularization.penalty` does), pass
+    ``mask=nnbook.regularization.decay_mask(net)``, a vector of 1s at the weights and 0s at
+    the biases.  PyTorch's ``AdamW(model.parameters())`` also decays every parameter unless
+    the biases are put in a parameter group of their own with ``weight_decay=0``.
+
+    Shapes: ``params`` and ``grads`` of equal shape; ``state[k]["m"]``, ``state[k]["v"]`` and
+    the mask too.  Chapter: *Regularization*.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\eta \ge 0` (default :math:`10^{-3}`).
+    beta1, beta2 : float
+        Decay rates of the moments, in :math:`[0, 1)` (defaults 0.9, 0.999).
+    eps : float
+        :math:`\varepsilon \ge 0` (default :math:`10^{-8}`).
+    weight_decay : float
+        :math:`\lambda \ge 0` (default 0.01, PyTorch's).  The shrink factor per step is
+        :math:`1 - \eta\lambda`, so it changes with the learning rate (and its schedule).
+    mask : array or list of arrays, optional
+        :math:`\mu`, one array per parameter array, of the same shape, with entries in
+        :math:`[0, 1]` (1: decay, 0: leave alone); ``None`` (default) decays everything.
+    bias_correction : bool
+        Divide by :math:`1-\beta^t` (default ``True``).
+    """
+
+    name = "adamw"
+
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01, mask=None,
+                 bias_correction=True):
+        super().__init__(lr, beta1, beta2, eps, bias_correction)
+        self.weight_decay = _number("weight_decay", weight_decay, type(self).__name__)
+        self.mask = mask
+
+    def _hyper(self) -> dict:
+        hyper = super()._hyper()
+        hyper["weight_decay"] = self.weight_decay
+        if self.mask is not None:
+            hyper["mask"] = "given"
+        return hyper
+
+    def _masks(self, params) -> list:
+        """The mask as one array per parameter array, on its backend and dtype (or ``None``s)."""
+        if self.mask is None:
+            return [None] * len(params)
+        masks = list(self.mask) if isinstance(self.mask, (list, tuple)) else [self.mask]
+        if len(masks) != len(params):
+            raise ValueError(f"AdamW: got {len(masks)} mask arrays for {len(params)} parameter arrays")
+        out = []
+        for k, (mu, p) in enumerate(zip(masks, params)):
+            if getattr(mu, "shape", None) != p.shape:
+                raise ValueError(f"AdamW: mask[{k}] must have the shape {p.shape} of params[{k}], "
+                                 f"got {getattr(mu, 'shape', type(mu).__name__)}")
+            mu = to_device(mu, device_of(p), p.dtype)
+            if not bool(((mu >= 0) & (mu <= 1)).all()):
+                raise ValueError(f"AdamW: mask[{k}] must hold values in [0, 1] (1 = decay)")
+            out.append(mu)
+        return out
+
+    def step(self, params, grads) -> None:
+        r"""One step: :math:`\theta \leftarrow \theta - \eta\lambda\,\mu\odot\theta`, then the Adam step (in place)."""
+        if not self.state:  # allocate the state here, with the masks in it
+            plist, _ = _as_list(params, grads)
+            for p, mu in zip(plist, self._masks(plist)):
+                xp = get_array_module(p)
+                self.state.append({"m": xp.zeros_like(p), "v": xp.zeros_like(p), "mask": mu})
+                self._scratch.append(xp.empty_like(p))
+        super().step(params, grads)
+
+    def _update(self, p, g, state, tmp) -> None:
+        xp = get_array_module(p)
+        decay = self.lr * self.weight_decay
+        if decay:
+            mu = state["mask"]
+            if mu is None:
+                p *= 1.0 - decay                    # theta <- (1 - lr wd) theta
+            else:
+                xp.multiply(p, mu, out=tmp)
+                tmp *= decay
+                p -= tmp                            # theta <- theta - lr wd mu theta
+        super()._update(p, g, state, tmp)           # the Adam step from g alone
+
+
 # --- lookup by name ---------------------------------------------------------------------
 _OPTIMIZERS = {
     "sgd": SGD, "momentum": Momentum, "nesterov": Nesterov,
-    "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam,
+    "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam, "adamw": AdamW,
 }
 _OPT_ALIASES = {"gd": "sgd", "nag": "nesterov", "heavy_ball": "momentum"}
 OPTIMIZER_NAMES = tuple(_OPTIMIZERS) + tuple(_OPT_ALIASES)
@@ -486,7 +604,7 @@ def get_optimizer(name, **kwargs) -> Optimizer:
     """Make an optimizer by name: ``get_optimizer("adam", lr=1e-3)``, ``get_optimizer("momentum", lr=0.1, beta=0.9)``.
 
     Names: ``"sgd"`` (also ``"gd"``), ``"momentum"``, ``"nesterov"``, ``"adagrad"``,
-    ``"rmsprop"``, ``"adam"``.  An :class:`Optimizer` instance is returned as it is.
+    ``"rmsprop"``, ``"adam"``, ``"adamw"``.  An :class:`Optimizer` instance is returned as it is.
 
     Raises
     ------
@@ -518,6 +636,12 @@ def clip_by_global_norm(grads, max_norm) -> float:
 
     The norm is taken over **all** arrays together, so the direction of the full gradient is
     kept; only its length is capped.  Pass ``net.grad`` to clip a whole network.
+
+    This differs slightly from PyTorch's ``torch.nn.utils.clip_grad_norm_``, which scales by
+    :math:`c/(\lVert g\rVert + 10^{-6})`: its clipped norm is
+    :math:`c\,\lVert g\rVert/(\lVert g\rVert + 10^{-6})`, a hair below :math:`c`; here it is
+    exactly :math:`c` (to rounding), and gradients with :math:`\lVert g\rVert \le c` are left
+    untouched.  The two agree to a relative :math:`10^{-6}/\lVert g\rVert`.
 
     Shapes: any.  Chapters: *Gradient descent and its variants*, *Training diagnostics*.
 

@@ -31,7 +31,7 @@ from .backend import get_array_module
 from ._validation import count as _count
 from ._validation import number as _strength
 
-__all__ = ["penalty", "add_penalty_gradient", "EarlyStopping"]
+__all__ = ["penalty", "add_penalty_gradient", "decay_mask", "EarlyStopping"]
 
 
 def _layers(net) -> list:
@@ -104,6 +104,39 @@ def add_penalty_gradient(net, l1=0.0, l2=0.0) -> None:
             layer.dW += (2.0 * l2) * layer.W
         if l1:
             layer.dW += l1 * xp.sign(layer.W)
+
+
+def decay_mask(net):
+    r"""A vector :math:`\mu` shaped like ``net.theta``: 1 at every weight of every :math:`W^{[l]}`, 0 at every bias.
+
+    ``net.theta`` holds all :math:`W^{[l]}` and :math:`b^{[l]}` in one flat vector, so an
+    optimizer that decays "the weights" needs to be told which entries they are:
+    ``AdamW(weight_decay=0.01, mask=decay_mask(net))`` decays the weights and leaves the biases
+    alone, like :func:`penalty`.  The mask is found through the layers' own views into
+    ``theta`` (whatever the packing order), on ``theta``'s backend and dtype.
+
+    .. math:: \mu_i = \begin{cases} 1 & \theta_i \text{ is an entry of some } W^{[l]} \\
+              0 & \theta_i \text{ is an entry of some } b^{[l]} \end{cases}
+
+    Shapes: returns an array of the shape of ``net.theta``, ``(P,)``.  Chapter: *Regularization*.
+    """
+    layers = _layers(net)
+    theta = getattr(net, "theta", None)
+    if theta is None:
+        raise TypeError(f"decay_mask needs a Network (with a flat theta), got {type(net).__name__}")
+    saved = theta.copy()
+    try:
+        theta[...] = 0
+        for layer in layers:
+            layer.W[...] = 1          # a view into theta: marks exactly the weight entries
+        mask = theta.copy()
+    finally:
+        theta[...] = saved
+    n_weights = sum(layer.W.size for layer in layers)
+    if int(round(float(mask.sum()))) != n_weights:
+        raise ValueError(f"decay_mask: the layers' W are not views into net.theta "
+                         f"({int(round(float(mask.sum())))} of {n_weights} weights found)")
+    return mask
 
 
 class EarlyStopping:

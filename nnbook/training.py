@@ -41,13 +41,15 @@ import sys
 import numpy as np
 
 from .backend import get_array_module, to_device, to_numpy
-from .data import minibatches, one_hot
+from .callbacks import call_callbacks, check_callbacks
+from .data import _integer_labels, minibatches, one_hot
 from .initializers import as_generator
 from .optimizers import Optimizer, clip_by_global_norm, get_optimizer
 from .regularization import EarlyStopping, add_penalty_gradient, penalty
 from ._validation import count as _count
+from ._validation import number as _number
 
-__all__ = ["fit", "evaluate", "accuracy", "History", "TrainingDiverged"]
+__all__ = ["fit", "evaluate", "accuracy", "confusion_matrix", "History", "TrainingDiverged"]
 
 # learning rates used when fit() gets an optimizer *name* and lr=None, for the optimizers
 # whose classes have no default; momentum and Nesterov (sum form, beta = 0.9) take steps up
@@ -57,7 +59,31 @@ _DEFAULT_LR = {"sgd": 0.1, "gd": 0.1, "momentum": 0.01, "heavy_ball": 0.01,
 
 
 class TrainingDiverged(RuntimeError):
-    """The cost became NaN or infinite during :func:`fit`; the network holds its last good parameters."""
+    """Training diverged in :func:`fit`; the network holds its last good parameters.
+
+    Raised when a batch's cost is NaN or infinite, when it has grown past
+    ``divergence_factor`` times its start (see :func:`fit`), or when a step made the
+    parameters non-finite.
+
+    Attributes
+    ----------
+    history : History
+        What was measured in the epochs that finished before training diverged (so a run
+        that diverges in epoch 40 still shows its first 39 epochs).
+    epoch, step : int
+        Where it happened (both counted from 1; ``step`` is ``None`` for the end-of-epoch
+        check of the parameters).
+    cost : float
+        The offending cost (NaN for the parameter check).
+    restored : str
+        Which parameters the network was put back to, in words (also in the message).
+    """
+
+    def __init__(self, message, *, history=None, epoch=None, step=None, cost=float("nan"),
+                 restored=""):
+        super().__init__(message)
+        self.history, self.epoch, self.step = history, epoch, step
+        self.cost, self.restored = cost, restored
 
 
 # --- the history of a run -----------------------------------------------------------------
@@ -77,7 +103,9 @@ class History:
         - with ``diagnostics=True``, per layer ``l``: ``"grad_norm_W{l}"``
           :math:`\lVert dW^{[l]}\rVert`, ``"update_ratio_W{l}"``
           :math:`\lVert \Delta W^{[l]}\rVert / \lVert W^{[l]}\rVert`, ``"act_mean_A{l}"``,
-          ``"act_std_A{l}"`` and, for ReLU layers, ``"dead_fraction_A{l}"``.
+          ``"act_std_A{l}"``, for ReLU layers ``"dead_fraction_A{l}"`` and
+          ``"sparsity_A{l}"``, for sigmoid and tanh layers ``"saturated_fraction_A{l}"``,
+          and ``"weight_norm_W{l}"``, ``"weight_std_W{l}"`` (see :func:`fit`).
     epochs : list of int
         The epoch numbers ``1, 2, ...`` (after epoch 1, after epoch 2, ...).
     stopped_epoch : int or None
@@ -252,6 +280,61 @@ def accuracy(net_or_A, *args) -> float:
     return float(_n_correct(A, Y, kind)) / A.shape[1]
 
 
+def confusion_matrix(y_true, y_pred, n_classes: int | None = None) -> np.ndarray:
+    r"""Counts of (true class, predicted class) pairs over a data set.
+
+    .. math:: C_{jk} = \sum_{i=1}^m \big[\, y^{(i)} = j \ \text{and}\ \hat y^{(i)} = k \,\big],
+              \qquad \text{accuracy} = \frac{\operatorname{tr} C}{m}
+
+    Row :math:`j` holds the samples whose true class is :math:`j`, column :math:`k` those
+    predicted as :math:`k` (scikit-learn's convention), so the diagonal counts the correct
+    predictions, :math:`\operatorname{tr} C / m` is the accuracy, row sums are the class sizes
+    and :math:`C_{jj} / \sum_k C_{jk}` is the recall of class :math:`j`.
+
+    Parameters
+    ----------
+    y_true : int array ``(m,)``, or one-hot targets ``(K, m)``
+    y_pred : int array ``(m,)``, or a network output / scores ``(K, m)``
+        A 2-D argument with several rows is turned into labels by the argmax of each column,
+        :math:`\hat y^{(i)} = \arg\max_k a_k^{(i)}` (as :func:`accuracy` does).
+    n_classes : int, optional
+        :math:`K`; default: one more than the largest label in either argument (give it when
+        the last class might be absent).
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer counts ``(K, K)``, always on the host (it is small); its entries sum to ``m``.
+
+    Examples
+    --------
+    >>> confusion_matrix([0, 1, 1, 2], [0, 2, 1, 2])
+    array([[1, 0, 0],
+           [0, 1, 1],
+           [0, 0, 1]])
+
+    Shapes: ``y_true``, ``y_pred`` ``(m,)`` or ``(K, m)``; returns ``(K, K)``.
+    Chapter: *Training a network end to end*.
+    """
+    def labels(y, name):
+        y = to_numpy(y) if hasattr(y, "shape") else np.asarray(y)
+        if y.ndim == 2 and y.shape[0] > 1:
+            return np.argmax(y, axis=0).astype(np.int64)
+        return _integer_labels(y, name)
+
+    t, p = labels(y_true, "y_true"), labels(y_pred, "y_pred")
+    if t.shape != p.shape:
+        raise ValueError(f"y_true has {t.size} samples but y_pred has {p.size}: "
+                         "need one prediction per sample")
+    top = int(max(t.max(initial=-1), p.max(initial=-1))) + 1
+    K = top if n_classes is None else _count("n_classes", n_classes)
+    if K < 1:
+        raise ValueError("confusion_matrix got no samples and no n_classes: cannot tell K")
+    if top > K:
+        raise ValueError(f"label {top - 1} is out of range for n_classes={K} (labels 0..{K - 1})")
+    return np.bincount(t * K + p, minlength=K * K).reshape(K, K)
+
+
 def evaluate(net, X, Y, batch_size: int | None = None) -> dict:
     r"""Cost (and accuracy, for a classifier) of a network on a data set, without training.
 
@@ -303,6 +386,10 @@ def _activation_stats(net, X_probe) -> dict:
         stats[f"act_std_A{l}"] = float(A.std())
         if layer.g.name == "relu":  # a unit is dead if it outputs 0 for every probe sample
             stats[f"dead_fraction_A{l}"] = float((A == 0).all(axis=1).mean())
+            stats[f"sparsity_A{l}"] = float((A == 0).mean())  # zero entries, any unit
+        elif layer.g.name in ("sigmoid", "tanh"):  # within 1 % of its range from an end:
+            a = (A + 1) / 2 if layer.g.name == "tanh" else A  # g'(z) < 0.0396 g'(0)
+            stats[f"saturated_fraction_A{l}"] = float(((a < 0.01) | (a > 0.99)).mean())
     return stats
 
 
@@ -313,6 +400,15 @@ def _norm(x) -> float:
 
 def _gradient_norms(net) -> dict:
     return {f"grad_norm_W{l}": _norm(layer.dW) for l, layer in enumerate(net.layers, start=1)}
+
+
+def _weight_stats(net) -> dict:
+    """Norm and standard deviation of every W^[l]."""
+    stats = {}
+    for l, layer in enumerate(net.layers, start=1):
+        stats[f"weight_norm_W{l}"] = _norm(layer.W)
+        stats[f"weight_std_W{l}"] = float(layer.W.std())
+    return stats
 
 
 def _update_ratios(net, W_old) -> dict:
@@ -352,13 +448,25 @@ def _epoch_iterator(epochs: int, progress):
     return tqdm(epochs_range, desc="training", unit="epoch")
 
 
-def _diverged(net, theta_good, epoch, where, what, lr):
-    """Put the last good parameters back and raise :class:`TrainingDiverged`."""
+def _diverged(net, theta_good, epoch, where, what, lr, history=None, good=None, step=None,
+              cost=float("nan")):
+    """Put the last good parameters back and raise :class:`TrainingDiverged`.
+
+    ``good`` is ``(epoch, step, cost)`` of the last batch whose cost passed the checks (the
+    cost ``theta_good`` gave), or ``None`` when the very first one failed.
+    """
     net.theta[...] = theta_good
+    if good is None:
+        restored = "the parameters fit started with (their cost already failed the check)"
+    else:
+        restored = (f"the parameters of epoch {good[0]}, step {good[1]}, the last whose cost "
+                    f"passed the checks ({good[2]:.4g})")
     raise TrainingDiverged(
         f"training diverged in epoch {epoch}, {where}: {what} with learning rate {lr:g}. "
-        "The network holds the last parameters whose cost was finite. Lower the learning "
-        "rate, clip gradients (clip_norm=...), or check the data for NaN or huge values."
+        f"The network holds {restored}; the exception's .history holds the finished epochs. "
+        "Lower the learning rate, clip gradients (clip_norm=...), or check the data for "
+        "NaN or huge values.",
+        history=history, epoch=epoch, step=step, cost=cost, restored=restored,
     )
 
 
@@ -386,7 +494,7 @@ def fit(net, X, Y, epochs: int = 10, optimizer="sgd", lr: float | None = None,
         batch_size: int | None = None, schedule=None, validation_data=None,
         l1: float = 0.0, l2: float = 0.0, clip_norm: float | None = None,
         early_stopping=None, diagnostics: bool = False, progress=False, seed=0,
-        verbose=False) -> History:
+        verbose=False, callbacks=None, divergence_factor: float | None = 1e6) -> History:
     r"""Train a network with (minibatch) gradient descent; returns the :class:`History`.
 
     Each epoch shuffles the columns of ``X`` (with a generator seeded by ``seed``, so a
@@ -435,8 +543,14 @@ def fit(net, X, Y, epochs: int = 10, optimizer="sgd", lr: float | None = None,
         Also record, per layer: the gradient norm :math:`\lVert dW^{[l]}\rVert` and the update
         ratio :math:`\lVert\Delta W^{[l]}\rVert/\lVert W^{[l]}\rVert`, both at the epoch's last
         step (before clipping), and the mean and standard deviation of :math:`A^{[l]}` and,
-        for ReLU layers, the fraction of *dead* units (output 0 for every sample), measured
-        after the epoch on a fixed probe batch of up to 256 evenly spaced training columns.
+        for ReLU layers, the fraction of *dead* units (output 0 for every sample) and the
+        sparsity (fraction of zero entries), for sigmoid and tanh layers the fraction of
+        *saturated* entries (within 1 % of the output range from either end, where
+        :math:`g'(z) < 0.04\,g'(0)`), measured after the epoch on a fixed probe batch of up
+        to 256 evenly spaced training columns; and the norm and standard deviation of each
+        :math:`W^{[l]}` after the epoch.  Keys: ``"grad_norm_W{l}"``, ``"update_ratio_W{l}"``,
+        ``"act_mean_A{l}"``, ``"act_std_A{l}"``, ``"dead_fraction_A{l}"``, ``"sparsity_A{l}"``,
+        ``"saturated_fraction_A{l}"``, ``"weight_norm_W{l}"``, ``"weight_std_W{l}"``.
     progress : bool or "force"
         A tqdm progress bar over epochs; shown only when stderr is a terminal, unless
         ``"force"``.
@@ -444,6 +558,24 @@ def fit(net, X, Y, epochs: int = 10, optimizer="sgd", lr: float | None = None,
         Shuffling of the minibatches: the same seed gives bit-identical results on the CPU.
     verbose : bool or int
         Print a line every epoch (``True``) or every ``verbose`` epochs.
+    callbacks : list, optional
+        Called after every epoch, after the epoch is recorded in the history, with
+        ``logs``, a copy of the dict of that epoch's numbers (the keys above):
+        each entry is either a callable ``cb(epoch, logs)`` or an object with a method
+        ``on_epoch_end(epoch, logs, net)``.  A callback returning ``True`` stops training
+        after that epoch (``History.stopped_epoch``).  Use one to send the numbers anywhere:
+        :class:`~nnbook.callbacks.JSONLinesLogger` and :class:`~nnbook.callbacks.CSVLogger`
+        write local files; see :mod:`nnbook.callbacks` for TensorBoard and Weights & Biases.
+
+    divergence_factor : float or None
+        Stop with :class:`TrainingDiverged` when a batch's cost (with the penalty) exceeds
+        ``divergence_factor`` times its start, :math:`J > f \cdot \max(J_1, 1)`, with
+        :math:`J_1` the cost of the first batch of this call (the floor 1 keeps a run that
+        starts near a perfect fit from being flagged for a harmless rise).  Default
+        :math:`10^6`: six orders of magnitude of growth, which training that is merely noisy
+        or slow never shows, but a learning rate far too large reaches within a few steps
+        (long before the cost overflows to infinity).  ``None`` keeps only the NaN/infinity
+        check.  It costs one comparison per step.
 
     Returns
     -------
@@ -455,11 +587,14 @@ def fit(net, X, Y, epochs: int = 10, optimizer="sgd", lr: float | None = None,
         Bad data (NaN or infinity in ``X`` or ``Y``, mismatched columns, ``Y`` rows not
         matching the output layer) or arguments; checked once, before training starts.
     TrainingDiverged
-        The cost became NaN or infinite.  The network is then left at the last parameters
-        whose cost was finite: the cost of a batch is computed *before* the step, so a
-        non-finite cost means the previous step produced bad parameters; ``fit`` keeps a
-        copy of :math:`\theta` from before each step (one vector copy per step, cheaper than
-        the update itself) and puts it back.
+        A batch's cost became NaN or infinite, or grew past ``divergence_factor`` times its
+        start, or a step made the parameters non-finite.  The network is then left at the
+        last parameters whose cost passed these checks: the cost of a batch is computed
+        *before* the step, so a bad cost means the previous step produced bad parameters;
+        ``fit`` keeps a copy of :math:`\theta` from before each step (one vector copy per
+        step, cheaper than the update itself) and puts it back.  The message says which
+        parameters those are (epoch and step); the exception's ``history`` attribute holds
+        the :class:`History` of the epochs that finished.
 
     Examples
     --------
@@ -477,6 +612,12 @@ def fit(net, X, Y, epochs: int = 10, optimizer="sgd", lr: float | None = None,
     """
     # -- checks, once -------------------------------------------------------------------
     epochs = _count("epochs", epochs)
+    callbacks = check_callbacks(callbacks)
+    if divergence_factor is not None:
+        divergence_factor = _number("divergence_factor", divergence_factor, "fit", positive=True)
+        if divergence_factor <= 1:
+            raise ValueError(f"fit: divergence_factor must be None or a number > 1 (how many "
+                             f"times its start the cost may grow), got {divergence_factor!r}")
     if batch_size is not None and (isinstance(batch_size, bool)
                                    or not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
         raise ValueError(f"batch_size must be None (full batch) or an integer >= 1, got {batch_size!r}")
@@ -505,6 +646,7 @@ def fit(net, X, Y, epochs: int = 10, optimizer="sgd", lr: float | None = None,
     m = X.shape[1]
     n_batches = 1 if batch_size is None else -(-m // batch_size)
     theta_before = net.theta.copy()  # parameters that gave the last finite cost
+    limit, good = math.inf, None  # divergence threshold (set at the first batch), last good cost
     X_probe = X[:, get_array_module(X).asarray(_probe_columns(m))] if diagnostics else None
     history = History()
     every = 1 if verbose is True else int(verbose or 0)
@@ -522,9 +664,16 @@ def fit(net, X, Y, epochs: int = 10, optimizer="sgd", lr: float | None = None,
                 A = net.forward(Xb, training=True)
                 J = net.cost(Yb)
                 R = penalty(net, l1, l2) if regularized else 0.0
-                if not math.isfinite(J + R):
+                if not math.isfinite(J + R) or J + R > limit:
+                    grown = math.isfinite(J + R)
                     _diverged(net, theta_before, epoch, f"step {step + 1} of {n_batches}",
-                              f"the cost is {J + R}", opt.lr)
+                              f"the cost is {J + R:.4g}" + (
+                                  f", more than divergence_factor={divergence_factor:g} times "
+                                  f"its start ({limit / divergence_factor:.4g})" if grown else ""),
+                              opt.lr, history, good, step + 1, J + R)
+                if good is None and divergence_factor is not None:
+                    limit = divergence_factor * max(J + R, 1.0)
+                good = (epoch, step + 1, J + R)
                 net.backward(Yb)
                 if regularized:
                     add_penalty_gradient(net, l1, l2)
@@ -544,7 +693,7 @@ def fit(net, X, Y, epochs: int = 10, optimizer="sgd", lr: float | None = None,
                     correct = correct + _n_correct(A, Yb, kind)
             if not bool(get_array_module(net.theta).isfinite(net.theta).all()):
                 _diverged(net, theta_before, epoch, "its last step",
-                          "the parameters became NaN or infinite", opt.lr)
+                          "the parameters became NaN or infinite", opt.lr, history, good)
 
             values = {"loss": loss_sum / m}
             if regularized:
@@ -557,8 +706,12 @@ def fit(net, X, Y, epochs: int = 10, optimizer="sgd", lr: float | None = None,
             if diagnostics:
                 values.update(record)
                 values.update(_activation_stats(net, X_probe))
+                values.update(_weight_stats(net))
             history.append(epoch, **values)
             _report(bar, values, epoch, epochs, every)
+            if callbacks and call_callbacks(callbacks, epoch, values, net):
+                history.stopped_epoch = epoch
+                break
             if early_stopping is not None:
                 monitored = values.get("val_loss", values["loss"])
                 if early_stopping.update(monitored, net):

@@ -134,7 +134,7 @@ CASES = {
                         lambda a, y: L.huber_grad(a, y, delta=0.7), _regression_data),
     "bce": (L.binary_cross_entropy, L.binary_cross_entropy_grad, _probability_data),
     "bce_logits": (L.binary_cross_entropy_with_logits, L.binary_cross_entropy_with_logits_grad,
-                   _regression_data),
+                   lambda rng: (rng.normal(scale=2, size=(3, 5)), _probability_data(rng)[1])),
     "cce": (L.categorical_cross_entropy, L.categorical_cross_entropy_grad,
             lambda rng: (softmax(rng.normal(size=(4, 5))), _softmax_data(rng)[1])),
     "softmax_cce": (L.softmax_cross_entropy, L.softmax_cross_entropy_grad, _softmax_data),
@@ -316,7 +316,7 @@ def test_huber_rejects_non_positive_delta(delta):
 def test_get_loss_names(name, key, on_logits):
     loss = L.get_loss(name)
     assert loss.name == key and loss.on_logits is on_logits
-    A, Y = np.array([[0.3, 0.9]]), np.array([[0.0, 1.0]])
+    A, Y = np.array([[0.3, 0.9], [0.7, 0.1]]), np.array([[0.0, 1.0], [1.0, 0.0]])
     assert loss(A, Y) == loss.value(A, Y)
 
 

@@ -450,7 +450,7 @@ def test_activation_memory():
     assert net.activation_memory(32) == per_sample * 32 * 8
     assert net.activation_memory(32, dtype=np.float32) == per_sample * 32 * 4
     assert nb.Network([784, 128, 64, 10], dtype=np.float32).activation_memory(1) == per_sample * 4
-    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
         net.activation_memory(0)
 
 
