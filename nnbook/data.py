@@ -169,7 +169,7 @@ def moons(m: int = 200, noise: float = 0.1, seed=0):
     :math:`\lceil m/2 \rceil` points, class 1 :math:`\lfloor m/2 \rfloor`; the samples come
     in random order.
 
-    Shapes: ``X`` ``(2, m)``, ``y`` ``(m,)``.  Chapter: *Multilayer networks*.
+    Shapes: ``X`` ``(2, m)``, ``y`` ``(m,)``.  Chapter: *Why neural networks*.
     """
     m = _count("m", m, minimum=2)
     noise = number("noise", noise, "moons")
@@ -221,7 +221,7 @@ def spirals(m: int = 300, classes: int = 3, noise: float = 0.2, seed=0):
     samples come in random order.  A linear softmax classifier gets about :math:`1/K` of
     them wrong per arm; a small ReLU network separates them.
 
-    Shapes: ``X`` ``(2, m)``, ``y`` ``(m,)``.  Chapter: *Multilayer networks*.
+    Shapes: ``X`` ``(2, m)``, ``y`` ``(m,)``.  Chapter: *Why neural networks*.
     """
     classes = _count("classes", classes)
     m = _count("m", m, minimum=classes)
@@ -256,7 +256,7 @@ def regression_1d(m: int = 100, noise: float = 0.1, seed=0, f=None, low: float =
     Y : ndarray
         Float targets ``(1, m)``.
 
-    Shapes: ``X`` ``(1, m)``, ``Y`` ``(1, m)``.  Chapters: *Training neural networks*, *Regularization*.
+    Shapes: ``X`` ``(1, m)``, ``Y`` ``(1, m)``.  Chapters: *Training a network end to end*, *Regularization*.
     """
     m = _count("m", m)
     noise = number("noise", noise, "regression_1d")
@@ -290,7 +290,7 @@ def load_digits():
     ImportError
         scikit-learn is not installed (``pip install scikit-learn``).
 
-    Shapes: ``X`` ``(64, m)``, ``y`` ``(m,)``.  Chapter: *Training neural networks*.
+    Shapes: ``X`` ``(64, m)``, ``y`` ``(m,)``.  Chapter: *Training a network end to end*.
     """
     try:
         from sklearn.datasets import load_digits as _sk_load_digits
@@ -451,7 +451,7 @@ def load_mnist(path, dtype=np.float32):
     ValueError
         A file is corrupt (bad magic number, wrong size) or image and label counts differ.
 
-    Shapes: ``X`` ``(784, m)``, ``y`` ``(m,)``.  Chapters: *Training neural networks*,
+    Shapes: ``X`` ``(784, m)``, ``y`` ``(m,)``.  Chapters: *Training a network end to end*,
     *Hardware acceleration*.
     """
     dtype = np.dtype(dtype)
@@ -546,7 +546,7 @@ def train_test_split(X, y, test_size=0.2, seed=0, stratify: bool = False):
         The two parts of ``X`` and of ``y``, in this order.
 
     Shapes: ``X`` ``(n_0, m)`` → ``(n_0, m_train)``, ``(n_0, m_test)``; ``y`` likewise on its
-    last axis.  Chapter: *Training neural networks*.
+    last axis.  Chapter: *Training a network end to end*.
     """
     m = _n_samples("X", X)
     if getattr(X, "ndim", 0) != 2:
@@ -626,7 +626,7 @@ class Standardizer:
     >>> Standardizer().fit_transform(X)[0].round(3)
     array([-1.225,  0.   ,  1.225])
 
-    Shapes: ``X`` ``(n_0, m)`` → ``(n_0, m)``.  Chapter: *Training neural networks*.
+    Shapes: ``X`` ``(n_0, m)`` → ``(n_0, m)``.  Chapter: *Training a network end to end*.
     """
 
     def __init__(self):
@@ -690,7 +690,7 @@ def standardize(X_train, *others):
     ``X_tr, X_te = standardize(X_tr, X_te)``; with no ``others`` it returns the single
     standardized array.  See :class:`Standardizer` for the formula.
 
-    Shapes: each ``(n_0, m_k)`` → the same shape.  Chapter: *Training neural networks*.
+    Shapes: each ``(n_0, m_k)`` → the same shape.  Chapter: *Training a network end to end*.
     """
     s = Standardizer().fit(X_train)
     if not others:

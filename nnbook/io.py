@@ -13,7 +13,7 @@ Loading always uses ``np.load(..., allow_pickle=False)``: a ``.npz`` then contai
 numbers and text, and opening a file from someone else cannot run code (a pickle can).
 Any program that reads ``.npz`` files can read the weights.
 
-The book uses this in the chapter *Training neural networks*.
+The book uses this in the chapter *Training a network end to end*.
 """
 from __future__ import annotations
 
@@ -298,7 +298,7 @@ def save_network(net, path) -> Path:
         The file written.
 
     Shapes: each :math:`W^{[l]}` ``(n_l, n_{l-1})``, :math:`b^{[l]}` ``(n_l, 1)``, as in the network.
-    Chapter: *Training neural networks*.
+    Chapter: *Training a network end to end*.
     """
     _check_saveable(net)
     try:
@@ -347,7 +347,7 @@ def load_network(path, device: str = "cpu", dtype=None):
         by their headers) before the network is built, so a crafted file cannot make it
         allocate more than the file holds.
 
-    Shapes: as saved.  Chapter: *Training neural networks*.
+    Shapes: as saved.  Chapter: *Training a network end to end*.
     """
     with _open(path) as f:  # check everything before allocating anything
         meta = _parse_metadata(f)
@@ -391,7 +391,7 @@ def load_parameters(net, path):
         message names the array, the expected and the found shape.
 
     Shapes: each :math:`W^{[l]}` ``(n_l, n_{l-1})``, :math:`b^{[l]}` ``(n_l, 1)``.
-    Chapter: *Training neural networks*.
+    Chapter: *Training a network end to end*.
     """
     with _open(path) as f:
         meta = _parse_metadata(f)

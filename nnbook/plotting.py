@@ -7,7 +7,7 @@ on a new figure), and returns what it drew on (an ``Axes``, a ``Figure``) or the
 Matplotlib is imported only when a function is called, so ``import nnbook`` works without it;
 install it with ``pip install 'nnbook[plot]'``.
 
-Used in the chapters *The perceptron*, *Activation functions*, *Training neural networks*,
+Used in the chapters *The perceptron*, *Activation functions*, *Training a network end to end*,
 *Gradient descent and its variants* and *Training diagnostics*.
 """
 from __future__ import annotations
@@ -260,7 +260,7 @@ def plot_decision_boundary(predict_or_net, X, y=None, ax=None, resolution: int =
         ``ax.images[0]`` holds the grid values (row ``i`` is :math:`x_2` = ``ylim[0] + i·dy``).
 
     Shapes: ``X`` ``(2, m)``; the model maps ``(2, k)`` → ``(n_L, k)``.
-    Chapters: *The perceptron*, *Training neural networks*.
+    Chapters: *The perceptron*, *Training a network end to end*.
     """
     X = to_numpy(X).astype(float)
     if X.ndim != 2 or X.shape[0] != 2:
@@ -369,7 +369,7 @@ def plot_history(history, metrics: Sequence[str] = ("loss", "accuracy"), ax=None
     -------
     matplotlib.figure.Figure
 
-    Chapter: *Training neural networks*.
+    Chapter: *Training a network end to end*.
     """
     h = _history_dict(history)
     if isinstance(metrics, str):

@@ -29,7 +29,7 @@ updates all parameters in one vectorized call instead of a Python loop over laye
 ``batch_size=None`` is (full-)batch gradient descent, ``batch_size=1`` stochastic gradient
 descent, anything in between minibatch gradient descent.
 
-The book teaches this in the chapters *Training neural networks*, *Gradient descent and its
+The book teaches this in the chapters *Training a network end to end*, *Gradient descent and its
 variants* and *Training diagnostics*.
 """
 from __future__ import annotations
@@ -116,7 +116,7 @@ class History:
     Indexing returns a NumPy array: ``history["loss"]``; :meth:`per_layer` stacks a
     diagnostic over layers: ``history.per_layer("grad_norm")`` is ``(epochs, L)``.
 
-    Chapter: *Training neural networks*.
+    Chapter: *Training a network end to end*.
     """
 
     def __init__(self):
@@ -251,7 +251,7 @@ def accuracy(net_or_A, *args) -> float:
     ``Y`` may be targets ``(n_L, m)`` (0/1 or one-hot) or integer labels ``(m,)``.
 
     Shapes: ``A``, ``Y`` ``(n_L, m)`` (or ``Y`` ``(m,)``); returns a float.
-    Chapter: *Training neural networks*.
+    Chapter: *Training a network end to end*.
     """
     if hasattr(net_or_A, "layers") and hasattr(net_or_A, "forward"):
         if len(args) != 2:
@@ -349,7 +349,7 @@ def evaluate(net, X, Y, batch_size: int | None = None) -> dict:
         ``{"loss": J}``, plus ``"accuracy"`` for a sigmoid or softmax output.
 
     Shapes: ``X`` ``(n_0, m)``, ``Y`` ``(n_L, m)`` or labels ``(m,)``.
-    Chapter: *Training neural networks*.
+    Chapter: *Training a network end to end*.
     """
     X, Y = _prepare(net, X, Y)
     return _evaluate(net, X, Y, batch_size)
@@ -608,7 +608,7 @@ def fit(net, X, Y, epochs: int = 10, optimizer="sgd", lr: float | None = None,
     1.0
 
     Shapes: ``X`` ``(n_0, m)``, ``Y`` ``(n_L, m)``.
-    Chapters: *Training neural networks*, *Gradient descent and its variants*.
+    Chapters: *Training a network end to end*, *Gradient descent and its variants*.
     """
     # -- checks, once -------------------------------------------------------------------
     epochs = _count("epochs", epochs)
