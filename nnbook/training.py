@@ -669,7 +669,8 @@ def fit(net, X, Y, epochs: int = 10, optimizer="sgd", lr: float | None = None,
                     _diverged(net, theta_before, epoch, f"step {step + 1} of {n_batches}",
                               f"the cost is {J + R:.4g}" + (
                                   f", more than divergence_factor={divergence_factor:g} times "
-                                  f"its start ({limit / divergence_factor:.4g})" if grown else ""),
+                                  f"its start or 1, whichever is larger ({limit / divergence_factor:.4g})"
+                                  if grown else ""),
                               opt.lr, history, good, step + 1, J + R)
                 if good is None and divergence_factor is not None:
                     limit = divergence_factor * max(J + R, 1.0)
