@@ -13,7 +13,9 @@ make it a variance).  Here the scales are standard deviations throughout:
 - ``xavier_normal``: :math:`\mathcal N(0, s^2)` with :math:`s = \sqrt{2/(n_{in}+n_{out})}`;
 - ``xavier_uniform``: :math:`U(-r, r)` with :math:`r = \sqrt{6/(n_{in}+n_{out})}` (same variance);
 - ``he_normal``: :math:`\mathcal N(0, s^2)` with :math:`s = \sqrt{2/n_{in}}`;
-- ``he_uniform``: :math:`U(-r, r)` with :math:`r = \sqrt{6/n_{in}}` (same variance).
+- ``he_uniform``: :math:`U(-r, r)` with :math:`r = \sqrt{6/n_{in}}` (same variance);
+- ``lecun_normal``: :math:`\mathcal N(0, s^2)` with :math:`s = \sqrt{1/n_{in}}`;
+- ``lecun_uniform``: :math:`U(-r, r)` with :math:`r = \sqrt{3/n_{in}}` (same variance).
 
 The book teaches these in the chapter *Initialization*.
 """
@@ -27,7 +29,7 @@ import numpy as np
 __all__ = [
     "as_generator", "zeros", "constant", "normal", "uniform",
     "xavier_normal", "xavier_uniform", "he_normal", "he_uniform",
-    "get_initializer", "INITIALIZER_NAMES",
+    "lecun_normal", "lecun_uniform", "get_initializer", "INITIALIZER_NAMES",
 ]
 
 
@@ -60,7 +62,7 @@ def zeros(shape, rng=None):
     r"""All zeros. Fine for biases; for weights it leaves every unit of a layer identical
     (the symmetry problem), so they all receive the same gradient and stay identical.
 
-    Shapes: returns ``shape``.  Chapter: *Initialization*.
+    Shapes: returns ``shape``.  Chapter: *Initialization and normalization*.
     """
     return np.zeros(shape)
 
@@ -68,7 +70,7 @@ def zeros(shape, rng=None):
 def constant(shape, rng=None, value: float = 0.0):
     r"""Every entry equal to ``value``; has the same symmetry problem as :func:`zeros`.
 
-    Shapes: returns ``shape``.  Chapter: *Initialization*.
+    Shapes: returns ``shape``.  Chapter: *Initialization and normalization*.
     """
     return np.full(shape, float(value))
 
@@ -76,7 +78,7 @@ def constant(shape, rng=None, value: float = 0.0):
 def normal(shape, rng=None, std: float = 0.01):
     r"""Independent :math:`\mathcal N(0, \mathrm{std}^2)` entries (the sources' "small random numbers").
 
-    Shapes: returns ``shape``.  Chapter: *Initialization*.
+    Shapes: returns ``shape``.  Chapter: *Initialization and normalization*.
     """
     if not std >= 0:
         raise ValueError(f"std must be >= 0, got {std}")
@@ -86,7 +88,7 @@ def normal(shape, rng=None, std: float = 0.01):
 def uniform(shape, rng=None, limit: float = 0.05):
     r"""Independent :math:`U(-\mathrm{limit}, \mathrm{limit})` entries.
 
-    Shapes: returns ``shape``.  Chapter: *Initialization*.
+    Shapes: returns ``shape``.  Chapter: *Initialization and normalization*.
     """
     if not limit >= 0:
         raise ValueError(f"limit must be >= 0, got {limit}")
@@ -100,7 +102,7 @@ def xavier_normal(shape, rng=None):
 
     Keeps the variance of activations and of back-propagated gradients roughly constant
     across layers for tanh/sigmoid-like units.  Shapes: ``(n_l, n_{l-1})``.
-    Chapter: *Initialization*.
+    Chapter: *Initialization and normalization*.
     """
     fan_in, fan_out = _fans(shape)
     return as_generator(rng).normal(0.0, math.sqrt(2.0 / (fan_in + fan_out)), size=shape)
@@ -111,7 +113,7 @@ def xavier_uniform(shape, rng=None):
 
     .. math:: W_{ij} \sim U(-r, r), \qquad r = \sqrt{\frac{6}{n_{l-1} + n_l}}
 
-    Shapes: ``(n_l, n_{l-1})``.  Chapter: *Initialization*.
+    Shapes: ``(n_l, n_{l-1})``.  Chapter: *Initialization and normalization*.
     """
     fan_in, fan_out = _fans(shape)
     r = math.sqrt(6.0 / (fan_in + fan_out))
@@ -124,7 +126,7 @@ def he_normal(shape, rng=None):
     .. math:: W_{ij} \sim \mathcal N(0, s^2), \qquad s = \sqrt{\frac{2}{n_{l-1}}}
 
     The factor 2 makes up for ReLU zeroing half of its inputs.  Shapes: ``(n_l, n_{l-1})``.
-    Chapter: *Initialization*.
+    Chapter: *Initialization and normalization*.
     """
     fan_in, _ = _fans(shape)
     return as_generator(rng).normal(0.0, math.sqrt(2.0 / fan_in), size=shape)
@@ -135,10 +137,35 @@ def he_uniform(shape, rng=None):
 
     .. math:: W_{ij} \sim U(-r, r), \qquad r = \sqrt{\frac{6}{n_{l-1}}}
 
-    Shapes: ``(n_l, n_{l-1})``.  Chapter: *Initialization*.
+    Shapes: ``(n_l, n_{l-1})``.  Chapter: *Initialization and normalization*.
     """
     fan_in, _ = _fans(shape)
     r = math.sqrt(6.0 / fan_in)
+    return as_generator(rng).uniform(-r, r, size=shape)
+
+
+def lecun_normal(shape, rng=None):
+    r"""LeCun normal :cite:p:`lecun1998efficient`: variance :math:`1/n_{in}`, the fan-in condition alone.
+
+    .. math:: W_{ij} \sim \mathcal N(0, s^2), \qquad s = \sqrt{\frac{1}{n_{l-1}}}
+
+    Keeps the variance of the pre-activations constant through units that are linear near
+    0 with slope 1 (tanh); Xavier averages this fan-in condition with the fan-out one.
+    Shapes: ``(n_l, n_{l-1})``.  Chapter: *Initialization and normalization*.
+    """
+    fan_in, _ = _fans(shape)
+    return as_generator(rng).normal(0.0, math.sqrt(1.0 / fan_in), size=shape)
+
+
+def lecun_uniform(shape, rng=None):
+    r"""LeCun uniform :cite:p:`lecun1998efficient`: same variance as :func:`lecun_normal`.
+
+    .. math:: W_{ij} \sim U(-r, r), \qquad r = \sqrt{\frac{3}{n_{l-1}}}
+
+    Shapes: ``(n_l, n_{l-1})``.  Chapter: *Initialization and normalization*.
+    """
+    fan_in, _ = _fans(shape)
+    r = math.sqrt(3.0 / fan_in)
     return as_generator(rng).uniform(-r, r, size=shape)
 
 
@@ -146,6 +173,7 @@ _INITIALIZERS: dict[str, Callable] = {
     "zeros": zeros, "constant": constant, "normal": normal, "uniform": uniform,
     "xavier_normal": xavier_normal, "xavier_uniform": xavier_uniform,
     "he_normal": he_normal, "he_uniform": he_uniform,
+    "lecun_normal": lecun_normal, "lecun_uniform": lecun_uniform,
 }
 _INIT_ALIASES = {
     "glorot_normal": "xavier_normal", "glorot_uniform": "xavier_uniform", "xavier": "xavier_normal",

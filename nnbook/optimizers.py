@@ -127,6 +127,26 @@ class Optimizer:
         self.state = []
         self._scratch = []
 
+    def held_arrays(self) -> list:
+        r"""Every array the optimizer holds: its state arrays, then its scratch arrays.
+
+        After the first step, for parameters of :math:`P` numbers of :math:`s` bytes each, these
+        take
+
+        .. math:: \text{bytes} = (k + 1)\,P\,s,
+
+        :math:`k` state arrays per parameter array (``len(_state_names)``: 0 for SGD, 1 for
+        momentum, Nesterov, AdaGrad and RMSProp, 2 for Adam) and one scratch array of the same
+        shape, into which each update is computed; AdamW adds its ``mask`` arrays if it has any.
+        Empty before the first step and after :meth:`reset`.
+
+        Shapes: a list of arrays, each of the shape of one parameter array (state first,
+        by position, then the scratch arrays).
+        Chapter: *Hardware acceleration* (the memory of a training step).
+        """
+        arrays = [a for state in self.state for a in state.values() if a is not None]
+        return arrays + list(self._scratch)
+
     def step(self, params, grads) -> None:
         r"""Take one step: update ``params`` in place from ``grads``.
 
@@ -497,6 +517,14 @@ class AdamW(Adam):
 
     (PyTorch's ``torch.optim.AdamW``).  The mask :math:`\mu` holds 1 where a parameter is
     decayed and 0 where it is not; without a mask every parameter is decayed.
+
+    **The paper's form.**  Loshchilov and Hutter (Algorithm 2) write the update with a
+    learning rate :math:`\alpha`, a schedule multiplier :math:`\eta_t` and a decay rate
+    :math:`\lambda_{\text{LH}}` that the learning rate does not multiply:
+    :math:`\theta_t = \theta_{t-1} - \eta_t\big(\alpha\,\hat m_t/(\sqrt{\hat v_t}+\varepsilon)
+    + \lambda_{\text{LH}}\,\theta_{t-1}\big)`.  This class implements PyTorch's form above;
+    the two are the same update with ``lr`` :math:`= \alpha\eta_t` (set before each step)
+    and ``weight_decay`` :math:`= \lambda_{\text{LH}}/\alpha`.
 
     **Why not Adam with an L2 penalty.**  Adding :math:`\tfrac{\lambda}{2}\lVert\theta\rVert^2`
     to the cost gives Adam the gradient :math:`g_t + \lambda\theta_{t-1}`, which then goes
