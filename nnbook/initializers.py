@@ -17,7 +17,7 @@ make it a variance).  Here the scales are standard deviations throughout:
 - ``lecun_normal``: :math:`\mathcal N(0, s^2)` with :math:`s = \sqrt{1/n_{in}}`;
 - ``lecun_uniform``: :math:`U(-r, r)` with :math:`r = \sqrt{3/n_{in}}` (same variance).
 
-The book teaches these in the chapter *Initialization*.
+The book teaches these in the chapter *Initialization and normalization*.
 """
 from __future__ import annotations
 

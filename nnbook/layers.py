@@ -288,9 +288,9 @@ class BatchNorm:
               + (1-\rho)\,\tfrac{m}{m-1}\sigma^2
 
     with :math:`\rho` = ``momentum`` (default 0.9: the weight of the *old* value, Keras's
-    convention).  PyTorch's ``momentum`` is the weight of the *new* value, so its default
-    0.1 is :math:`\rho = 0.9` here; like PyTorch, the running variance uses the unbiased
-    batch variance :math:`\frac{m}{m-1}\sigma^2`.
+    convention, whose default is 0.99).  PyTorch's ``momentum`` is the weight of the *new*
+    value, so its default 0.1 is :math:`\rho = 0.9` here; like PyTorch, the running variance
+    uses the unbiased batch variance :math:`\frac{m}{m-1}\sigma^2`.
 
     Backward, with :math:`d\hat Z = \gamma \odot d\tilde Z` and means over the batch:
 

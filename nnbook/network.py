@@ -387,8 +387,13 @@ class Network:
         return dZ
 
     def loss_and_grad(self, X, Y, training: bool = False) -> float:
-        """Forward, cost and backward in one call; returns :math:`J` (gradients in :attr:`grad`)."""
+        """Forward, cost and backward in one call; returns :math:`J` (gradients in :attr:`grad`).
+
+        ``X`` and ``Y`` each go to the network's device once (cost and backward share the
+        converted targets).
+        """
         self.forward(X, training=training)
+        Y = self._targets(Y)
         J = self.cost(Y)
         self.backward(Y)
         return J

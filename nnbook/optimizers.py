@@ -25,8 +25,8 @@ and the docstrings say how they relate.  The definitions and default hyperparame
 PyTorch's ``torch.optim``; :func:`clip_by_global_norm` differs from PyTorch's
 ``clip_grad_norm_`` by its :math:`10^{-6}` in the denominator (see there).
 
-The book teaches these in the chapter *Gradient descent and its variants*; gradient
-clipping also appears in *Training diagnostics*.
+The book teaches the optimizers in the chapter *Gradient descent and its variants*, and
+gradient clipping in *Training diagnostics*.
 """
 from __future__ import annotations
 
@@ -503,7 +503,7 @@ class Adam(Optimizer):
 class AdamW(Adam):
     r"""AdamW :cite:p:`loshchilov2019decoupled`: Adam with *decoupled* weight decay.
 
-    Each step first shrinks the parameters by the factor :math:`1 - \eta\lambda`, then takes
+    Each step first shrinks the parameters by the factor :math:`1 - \eta w_d`, then takes
     the :class:`Adam` step computed from the gradient :math:`g_t` alone:
 
     .. math::
@@ -513,25 +513,26 @@ class AdamW(Adam):
        \hat m_t = \frac{m_t}{1-\beta_1^t}, \quad \hat v_t = \frac{v_t}{1-\beta_2^t}
 
        \theta_t = \theta_{t-1} - \eta\,\Big(\frac{\hat m_t}{\sqrt{\hat v_t} + \varepsilon}
-                  + \lambda\, \mu \odot \theta_{t-1}\Big)
+                  + w_d\, \mu \odot \theta_{t-1}\Big)
 
-    (PyTorch's ``torch.optim.AdamW``).  The mask :math:`\mu` holds 1 where a parameter is
-    decayed and 0 where it is not; without a mask every parameter is decayed.
+    (PyTorch's ``torch.optim.AdamW``, whose ``weight_decay`` is :math:`w_d`).  The mask
+    :math:`\mu` holds 1 where a parameter is decayed and 0 where it is not; without a mask
+    every parameter is decayed.
 
     **The paper's form.**  Loshchilov and Hutter (Algorithm 2) write the update with a
     learning rate :math:`\alpha`, a schedule multiplier :math:`\eta_t` and a decay rate
-    :math:`\lambda_{\text{LH}}` that the learning rate does not multiply:
+    :math:`\lambda` (their letter) that the learning rate does not multiply:
     :math:`\theta_t = \theta_{t-1} - \eta_t\big(\alpha\,\hat m_t/(\sqrt{\hat v_t}+\varepsilon)
-    + \lambda_{\text{LH}}\,\theta_{t-1}\big)`.  This class implements PyTorch's form above;
+    + \lambda\,\theta_{t-1}\big)`.  This class implements PyTorch's form above;
     the two are the same update with ``lr`` :math:`= \alpha\eta_t` (set before each step)
-    and ``weight_decay`` :math:`= \lambda_{\text{LH}}/\alpha`.
+    and ``weight_decay`` :math:`w_d = \lambda/\alpha`.
 
-    **Why not Adam with an L2 penalty.**  Adding :math:`\tfrac{\lambda}{2}\lVert\theta\rVert^2`
-    to the cost gives Adam the gradient :math:`g_t + \lambda\theta_{t-1}`, which then goes
+    **Why not Adam with an L2 penalty.**  Adding :math:`\tfrac{w_d}{2}\lVert\theta\rVert^2`
+    to the cost gives Adam the gradient :math:`g_t + w_d\theta_{t-1}`, which then goes
     through the division by :math:`\sqrt{\hat v_t}`: a parameter with large gradients is
     decayed *less*, and one with no data gradient at all moves by about :math:`\eta` per step
-    whatever :math:`\lambda` is.  For plain SGD the two are the same thing
-    (:math:`\theta - \eta(g + \lambda\theta) = (1-\eta\lambda)\theta - \eta g`); for Adam they
+    whatever :math:`w_d` is.  For plain SGD the two are the same thing
+    (:math:`\theta - \eta(g + w_d\theta) = (1-\eta w_d)\theta - \eta g`); for Adam they
     are not, and AdamW restores the SGD meaning of weight decay.
 
     **Biases.**  ``net.theta`` holds every :math:`W^{[l]}` and :math:`b^{[l]}` in one vector, and
@@ -553,8 +554,8 @@ class AdamW(Adam):
     eps : float
         :math:`\varepsilon \ge 0` (default :math:`10^{-8}`).
     weight_decay : float
-        :math:`\lambda \ge 0` (default 0.01, PyTorch's).  The shrink factor per step is
-        :math:`1 - \eta\lambda`, so it changes with the learning rate (and its schedule).
+        :math:`w_d \ge 0` (default 0.01, PyTorch's).  The shrink factor per step is
+        :math:`1 - \eta w_d`, so it changes with the learning rate (and its schedule).
     mask : array or list of arrays, optional
         :math:`\mu`, one array per parameter array, of the same shape, with entries in
         :math:`[0, 1]` (1: decay, 0: leave alone); ``None`` (default) decays everything.
@@ -596,7 +597,7 @@ class AdamW(Adam):
         return out
 
     def step(self, params, grads) -> None:
-        r"""One step: :math:`\theta \leftarrow \theta - \eta\lambda\,\mu\odot\theta`, then the Adam step (in place)."""
+        r"""One step: :math:`\theta \leftarrow \theta - \eta w_d\,\mu\odot\theta`, then the Adam step (in place)."""
         if not self.state:  # allocate the state here, with the masks in it
             plist, _ = _as_list(params, grads)
             for p, mu in zip(plist, self._masks(plist)):
@@ -671,7 +672,7 @@ def clip_by_global_norm(grads, max_norm) -> float:
     exactly :math:`c` (to rounding), and gradients with :math:`\lVert g\rVert \le c` are left
     untouched.  The two agree to a relative :math:`10^{-6}/\lVert g\rVert`.
 
-    Shapes: any.  Chapters: *Gradient descent and its variants*, *Training diagnostics*.
+    Shapes: any.  Chapter: *Training diagnostics*.
 
     Parameters
     ----------
@@ -710,7 +711,7 @@ def clip_by_value(grads, clip_value) -> float:
 
     Unlike :func:`clip_by_global_norm` this changes the gradient's direction.
 
-    Shapes: any.  Chapters: *Gradient descent and its variants*, *Training diagnostics*.
+    Shapes: any.  Chapter: *Training diagnostics*.
 
     Parameters
     ----------

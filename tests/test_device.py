@@ -76,6 +76,19 @@ def test_standin_counts_transfers(cp):
     assert t["to_host:float"] == 1 and t["to_host:get"] == 1
 
 
+def test_loss_and_grad_copies_host_inputs_and_targets_once(cp):
+    if not _is_standin(cp):
+        pytest.skip("counts the stand-in's transfers")
+    net = nb.Network([5, 4, 3], hidden="tanh", output="softmax", loss="cce", seed=0,
+                     device="gpu")
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(5, 8)), np.eye(3)[:, rng.integers(0, 3, 8)]
+    net.loss_and_grad(X, Y)                       # warm-up: nothing cached from here on
+    with cp.count_transfers() as t:
+        net.loss_and_grad(X, Y)
+    assert t["to_device"] == 2, dict(t)           # X once, Y once (not again for backward)
+
+
 def test_standin_random_numbers_are_not_numpys(cp):
     if not _is_standin(cp):
         pytest.skip("checks the stand-in's generator")
