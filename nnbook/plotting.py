@@ -24,7 +24,7 @@ __all__ = [
     "plot_activation", "plot_activations",
     "plot_decision_boundary",
     "plot_history",
-    "plot_contours", "plot_trajectories", "animate_trajectories", "to_html",
+    "plot_contours", "plot_trajectories", "animate_trajectories", "to_gif", "to_html",
     "plot_weight_histograms", "plot_gradient_norms",
 ]
 
@@ -47,6 +47,17 @@ def _pyplot():
 #: colour alone.
 COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
 _LINESTYLES = ("-", "--", "-.", ":", "-", "--", "-.", ":")
+#: Markers paired with the colours and line styles for paths (the k-th path of a plot gets
+#: COLORS[k], its line style and this marker), so two paths never differ by colour alone.
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def _path_style(k: int) -> dict:
+    """Colour, line style and marker of the k-th path of a trajectory plot or animation."""
+    return {"color": COLORS[k % len(COLORS)],
+            "linestyle": (_LINESTYLES[k % len(_LINESTYLES)] if k < len(_LINESTYLES)
+                          else (0, (3, 1, 1, 1, 1, 1))),
+            "marker": _MARKERS[k % len(_MARKERS)]}
 
 #: Matplotlib settings of every figure in the book: a full-width figure is 7.2 in x 100 dpi
 #: = 720 px, the page's column width (about 740 px), so it is shown at 100 % and its 10-11 pt
@@ -543,7 +554,10 @@ def plot_trajectories(f, trajectories: Mapping[str, object], xlim=None, ylim=Non
     xlim, ylim : (float, float), optional
         Default: ``f.xlim``/``f.ylim``, else the paths' bounding box with a margin.
     markers : bool
-        Mark every iterate with a dot and the start with a circle.
+        Mark every iterate (each path with its own marker) and the start with a circle.
+
+    Each path has its own colour, line style and marker, so paths never differ by colour
+    alone.
 
     Returns
     -------
@@ -559,9 +573,11 @@ def plot_trajectories(f, trajectories: Mapping[str, object], xlim=None, ylim=Non
         ax = plot_contours(f, xlim, ylim, ax=ax, levels=levels, log=log, **contour_kwargs)
     else:
         ax = _axes(ax, figsize=(5, 4))
-    for name, traj in trajectories.items():
+    for k, (name, traj) in enumerate(trajectories.items()):
         P = _path(traj)
-        line, = ax.plot(P[:, 0], P[:, 1], "-o" if markers else "-", ms=2.5, lw=1.5, label=name)
+        style = _path_style(k)
+        line, = ax.plot(P[:, 0], P[:, 1], color=style["color"], linestyle=style["linestyle"],
+                        marker=style["marker"] if markers else None, ms=3, lw=1.5, label=name)
         if markers:
             ax.plot(P[0, 0], P[0, 1], "o", mfc="none", mec=line.get_color(), ms=8)
     ax.set_xlim(xlim)
@@ -572,13 +588,18 @@ def plot_trajectories(f, trajectories: Mapping[str, object], xlim=None, ylim=Non
 
 def animate_trajectories(f, trajectories: Mapping[str, object], xlim=None, ylim=None,
                          frames: int = 20, interval: int = 120, figsize=(4.5, 3.6),
-                         dpi: int = 72, levels=20, log: bool = False):
+                         dpi: int = 72, levels=20, log: bool = False, minimum=None,
+                         legend: str = "upper right"):
     r"""Animate optimizer paths over the contours of :math:`f`; returns a ``FuncAnimation``.
 
     Frame :math:`i` shows every path up to the iterate :math:`\lfloor i (T-1)/(F-1) \rfloor`.
+    Each path has its own colour, line style and head marker (never colour alone).
+    ``minimum`` marks points with stars, as in :func:`plot_contours` (default: the minima
+    of a :class:`~nnbook.testfunctions.Function2D`); ``legend="outside"`` puts the legend to
+    the right of the surface instead of on it (any other value is a matplotlib ``loc``).
     The defaults (20 frames of a small figure at 72 dpi over flat, un-antialiased contour
-    bands) keep :func:`to_html` output to a few hundred kB, small enough to embed in a static
-    web page.  The figure is closed so that a notebook shows the
+    bands) keep :func:`to_html` and :func:`to_gif` output to a few hundred kB, small enough to
+    embed in a static web page.  The figure is closed so that a notebook shows the
     animation only, not a stray still.
 
     Returns
@@ -600,17 +621,26 @@ def animate_trajectories(f, trajectories: Mapping[str, object], xlim=None, ylim=
     xlim, ylim = _limits(f, paths, xlim, ylim)
     if f is not None:
         plot_contours(f, xlim, ylim, ax=ax, levels=levels, log=log, lines=False,
-                      antialiased=False)
+                      antialiased=False, minimum=minimum)
+    elif minimum is not None:
+        mn = np.asarray(to_numpy(minimum), dtype=float).reshape(-1, 2)
+        ax.plot(mn[:, 0], mn[:, 1], "*", color="white", mec="k", ms=14, zorder=5,
+                linestyle="none")
     lines, heads = [], []
-    for name, P in paths.items():
-        line, = ax.plot([], [], "-", lw=1.5, label=name)
-        head, = ax.plot([], [], "o", color=line.get_color(), ms=5)
+    for k, name in enumerate(paths):
+        style = _path_style(k)
+        line, = ax.plot([], [], color=style["color"], linestyle=style["linestyle"], lw=2,
+                        marker=style["marker"], markevery=[-1], ms=6, label=name)
+        head, = ax.plot([], [], style["marker"], color=style["color"], mec="k", ms=6)
         lines.append(line)
         heads.append(head)
     ax.set_xlim(xlim)
     ax.set_ylim(ylim)
-    ax.legend(fontsize="small", loc="upper right")
-    title = ax.set_title("")
+    if legend == "outside":
+        fig.legend(handles=lines, loc="outside right upper", fontsize="small")
+    else:
+        ax.legend(handles=lines, fontsize="small", loc=legend)
+    title = ax.set_title("iteration 0")
 
     def draw(i):
         t = steps[i]
@@ -622,8 +652,30 @@ def animate_trajectories(f, trajectories: Mapping[str, object], xlim=None, ylim=
         return (*lines, *heads, title)
 
     anim = FuncAnimation(fig, draw, frames=frames, interval=interval, blit=False)
+    anim.figure = fig          # public handle on the (closed) figure, e.g. to restyle it
     plt.close(fig)
     return anim
+
+
+def to_gif(anim, fps: int = 5, dpi=None) -> bytes:
+    """The bytes of a GIF of ``anim`` (Pillow writer), to show with ``IPython.display.Image``.
+
+    A GIF is an image, so a static web page shows it with no script, and it is usually smaller
+    than :func:`to_html`'s inlined PNG frames.  The layout of the first frame is computed once
+    and kept for every frame (recomputing it per frame doubles the time).
+    Chapter: *Gradient descent and its variants*.
+    """
+    import tempfile
+    from pathlib import Path
+
+    fig = getattr(anim, "figure", None) or anim._fig     # ours set .figure; any FuncAnimation has ._fig
+    fig.draw_without_rendering()
+    if fig.get_layout_engine() is not None:
+        fig.set_layout_engine("none")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "animation.gif"
+        anim.save(path, writer="pillow", fps=fps, dpi=dpi or fig.dpi)
+        return path.read_bytes()
 
 
 def to_html(anim, default_mode: str = "once") -> str:

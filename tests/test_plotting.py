@@ -295,3 +295,21 @@ def test_book_style_fits_the_column_with_readable_text():
         # every colour has its own line style within a pair of neighbours: never colour alone
         assert len(set(zip(cycle["color"], cycle["linestyle"]))) == len(cycle["color"]) == 8
         assert "#FF0000" not in cycle["color"] and "#00FF00" not in cycle["color"]
+
+
+def test_paths_differ_by_more_than_colour_and_to_gif_makes_a_small_gif():
+    import matplotlib
+    matplotlib.use("Agg")
+    paths = {name: np.c_[np.linspace(0, 1, 6), np.linspace(0, 1, 6) ** (k + 1)]
+             for k, name in enumerate(["a", "b", "c", "d", "e", "f"])}
+    ax = plotting.plot_trajectories(None, paths)
+    drawn = [ln for ln in ax.lines if not ln.get_label().startswith("_")]
+    styles = {(ln.get_linestyle(), ln.get_marker()) for ln in drawn}
+    assert len(drawn) == 6 and len(styles) == 6           # six paths, six line style/marker pairs
+    anim = plotting.animate_trajectories(None, paths, xlim=(0, 1), ylim=(0, 1), frames=4,
+                                         minimum=(1, 1), legend="outside")
+    labelled = [ln for ln in anim.figure.axes[0].lines if not ln.get_label().startswith("_")]
+    assert len({(ln.get_linestyle(), ln.get_marker()) for ln in labelled}) == 6
+    assert any(ln.get_marker() == "*" for ln in anim.figure.axes[0].lines)   # the minimum
+    gif = plotting.to_gif(anim, fps=4)
+    assert gif[:6] in (b"GIF87a", b"GIF89a") and len(gif) < 200_000
