@@ -63,7 +63,7 @@ def step(Z, at_zero: float = 0.5):
     .. math:: g(z) = \begin{cases} 0 & z < 0 \\ h_0 & z = 0 \\ 1 & z > 0 \end{cases}
 
     ``at_zero`` is :math:`h_0`: 0.5 (the sources' table, and the mean of the two limits) by
-    default; Rosenblatt-style perceptrons use 1 (``z >= 0`` fires) and some texts use 0.
+    default; the CMSC 173 slides' perceptron uses 1 (``z >= 0`` fires) and some texts use 0.
 
     Shapes: ``Z`` any shape; returns the same shape.  Chapter: *Activation functions*.
     """

@@ -7,21 +7,23 @@ One unit with a step activation,
 
 and the update the sources write, applied after **each** sample (online learning),
 
-.. math:: \mathbf w \leftarrow \mathbf w + \alpha\,(y - \hat y)\,\mathbf x, \qquad
-          b \leftarrow b + \alpha\,(y - \hat y), \qquad y \in \{0, 1\}.
+.. math:: \mathbf w \leftarrow \mathbf w + \eta\,(y - \hat y)\,\mathbf x, \qquad
+          b \leftarrow b + \eta\,(y - \hat y), \qquad y \in \{0, 1\},
+
+with learning rate :math:`\eta` (the CMSC 173 slides write :math:`\alpha`).
 
 When the prediction is right, :math:`y - \hat y = 0` and nothing changes; when it is wrong,
 :math:`y - \hat y = \pm 1` and the sample is added to (or subtracted from) the weights.
 
-**The value at zero.**  The sources' table of activations gives :math:`h_0 = 0.5`; the
-perceptron is usually run with :math:`h_0 = 1` ("fire when :math:`z \ge 0`"), which keeps
-:math:`\hat y \in \{0, 1\}`.  :class:`Perceptron` uses :math:`h_0 = 1` by default and lets you
+**The value at zero.**  Sybrandt's table of activations gives :math:`h_0 = 0.5`; the
+CMSC 173 slides define the perceptron's step with :math:`h_0 = 1` ("fire when
+:math:`z \ge 0`"), which keeps :math:`\hat y \in \{0, 1\}`.  :class:`Perceptron` uses :math:`h_0 = 1` by default and lets you
 choose with ``at_zero`` (0, 0.5 or 1).
 
 **Convergence** (Novikoff, 1962).  If some unit vector :math:`\mathbf u` separates the data
-with margin :math:`\gamma > 0` (in the augmented space :math:`\tilde{\mathbf x} = (\mathbf x, 1)`
+with margin :math:`\gamma > 0` (in the augmented space :math:`\tilde{\mathbf x} = (1, \mathbf x)`
 that absorbs the bias) and every :math:`\lVert \tilde{\mathbf x} \rVert \le R`, then, from zero
-weights and for any :math:`\alpha > 0`, the rule makes at most :math:`(R/\gamma)^2` mistakes
+weights and for any :math:`\eta > 0`, the rule makes at most :math:`(R/\gamma)^2` mistakes
 in total.  On data that no line separates (XOR) it never stops making them.
 
 The book teaches this in the chapter *The perceptron*.
@@ -45,7 +47,7 @@ class Perceptron:
     n_features : int
         :math:`n_0`, the length of each input :math:`\mathbf x`.
     lr : float
-        Learning rate :math:`\alpha > 0` (from zero weights it only rescales
+        Learning rate :math:`\eta > 0` (from zero weights it only rescales
         :math:`\mathbf w, b`, never changes a prediction).
     seed : int or numpy.random.Generator
         Order of the samples in each epoch (and the weights when ``init="normal"``).
@@ -142,8 +144,8 @@ class Perceptron:
         r"""One step of the perceptron rule on one sample; returns the error :math:`y - \hat y`.
 
         .. math:: \hat y = \operatorname{step}(\mathbf w^\top \mathbf x + b), \quad
-                  \mathbf w \leftarrow \mathbf w + \alpha (y - \hat y)\,\mathbf x, \quad
-                  b \leftarrow b + \alpha (y - \hat y)
+                  \mathbf w \leftarrow \mathbf w + \eta (y - \hat y)\,\mathbf x, \quad
+                  b \leftarrow b + \eta (y - \hat y)
 
         Shapes: ``x`` ``(n_0,)``, ``y`` a scalar 0 or 1.
         """
