@@ -657,16 +657,20 @@ def animate_trajectories(f, trajectories: Mapping[str, object], xlim=None, ylim=
     return anim
 
 
-def to_gif(anim, fps: int = 5, dpi=None) -> bytes:
-    """The bytes of a GIF of ``anim`` (Pillow writer), to show with ``IPython.display.Image``.
+def to_gif(anim, fps: int = 5, dpi=None, hold_last: float = 2.0) -> bytes:
+    """The bytes of a looping GIF of ``anim`` (Pillow), to show with ``IPython.display.Image``.
 
     A GIF is an image, so a static web page shows it with no script, and it is usually smaller
-    than :func:`to_html`'s inlined PNG frames.  The layout of the first frame is computed once
-    and kept for every frame (recomputing it per frame doubles the time).
-    Chapter: *Gradient descent and its variants*.
+    than :func:`to_html`'s inlined PNG frames.  The last frame stays ``hold_last`` seconds
+    before the loop restarts, so that the end state can be read.  The layout of the first
+    frame is computed once and kept for every frame (recomputing it per frame doubles the
+    time).  Chapter: *Gradient descent and its variants*.
     """
+    import io
     import tempfile
     from pathlib import Path
+
+    from PIL import Image, ImageSequence
 
     fig = getattr(anim, "figure", None) or anim._fig     # ours set .figure; any FuncAnimation has ._fig
     fig.draw_without_rendering()
@@ -675,7 +679,14 @@ def to_gif(anim, fps: int = 5, dpi=None) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "animation.gif"
         anim.save(path, writer="pillow", fps=fps, dpi=dpi or fig.dpi)
-        return path.read_bytes()
+        with Image.open(path) as im:
+            frames = [f.copy() for f in ImageSequence.Iterator(im)]
+    step = int(round(1000 / fps))
+    durations = [step] * (len(frames) - 1) + [max(step, int(round(1000 * hold_last)))]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:],
+                   duration=durations, loop=0)
+    return buf.getvalue()
 
 
 def to_html(anim, default_mode: str = "once") -> str:

@@ -311,5 +311,10 @@ def test_paths_differ_by_more_than_colour_and_to_gif_makes_a_small_gif():
     labelled = [ln for ln in anim.figure.axes[0].lines if not ln.get_label().startswith("_")]
     assert len({(ln.get_linestyle(), ln.get_marker()) for ln in labelled}) == 6
     assert any(ln.get_marker() == "*" for ln in anim.figure.axes[0].lines)   # the minimum
-    gif = plotting.to_gif(anim, fps=4)
+    gif = plotting.to_gif(anim, fps=4, hold_last=1.5)
     assert gif[:6] in (b"GIF87a", b"GIF89a") and len(gif) < 200_000
+    import io
+    from PIL import Image, ImageSequence
+    with Image.open(io.BytesIO(gif)) as im:
+        durations = [f.info["duration"] for f in ImageSequence.Iterator(im)]
+    assert len(durations) == 4 and durations[:-1] == [250] * 3 and durations[-1] == 1500
