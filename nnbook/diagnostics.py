@@ -9,7 +9,10 @@ learning rate that grows geometrically from ``lr_min`` to ``lr_max`` over ``step
 and record the cost of each batch *before* its step.  The loss first barely moves (the rate
 is too small to matter), then falls, then rises and blows up (the rate is too large).  A good
 learning rate lies where the loss falls fastest, a little below the rate at which it is
-lowest :cite:p:`smith2017cyclical`.  The network's parameters are put back afterwards.
+lowest.  This is the learning-rate range test :cite:p:`smith2017cyclical` in the form popularised by
+fastai's ``lr_find`` (geometric rates, the loss rather than the accuracy, the steepest descent
+as the suggestion; Smith's original grows the rate linearly and reads the accuracy).  The
+network's parameters are put back afterwards.
 
 Chapter: *Training diagnostics*.
 """
@@ -59,7 +62,8 @@ def lr_range_test(net, X, Y, lr_min: float = 1e-5, lr_max: float = 10.0, steps: 
         ``"lr"`` and ``"loss"``: arrays of the rates tried and the batch costs before each
         step (as long as the test ran); ``"best_lr"``: the rate with the lowest loss;
         ``"steepest_lr"``: the rate where the loss, smoothed over 5 steps, falls fastest
-        per factor of the rate.
+        per factor of the rate, searched only up to the smoothed loss's minimum (so a
+        fall past the minimum is never picked).
 
     Shapes: ``X`` ``(n_0, m)``, ``Y`` ``(n_L, m)``.
     Chapter: *Training diagnostics*.
@@ -103,10 +107,26 @@ def lr_range_test(net, X, Y, lr_min: float = 1e-5, lr_max: float = 10.0, steps: 
     finally:
         net.theta[...] = theta0
     lrs, losses = np.asarray(lrs), np.asarray(losses)
+    best_lr, steepest_lr = _suggestions(lrs, losses)
+    return {"lr": lrs, "loss": losses, "best_lr": best_lr, "steepest_lr": steepest_lr}
+
+
+def _suggestions(lrs, losses, k: int = 5):
+    """``(best_lr, steepest_lr)`` of a range-test curve (host arrays of equal length).
+
+    The loss is smoothed by a running mean over ``k`` steps (attributed to the window's last
+    rate) and the steepest fall per factor of the rate is searched only on the falling part,
+    up to the smoothed minimum; a fall past the minimum (noise on the way up) is ignored.
+    """
+    lrs, losses = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
     finite = np.isfinite(losses)
     best_lr = float(lrs[finite][np.argmin(losses[finite])])
-    k = min(5, len(losses))
+    k = min(k, len(losses))
     smooth = np.convolve(np.where(finite, losses, np.nan), np.ones(k) / k, mode="valid")
-    slope = np.diff(smooth) / np.diff(np.log(lrs[k - 1:])) if len(smooth) > 1 else np.array([np.nan])
+    upto = int(np.nanargmin(smooth)) + 1 if np.isfinite(smooth).any() else len(smooth)
+    if upto > 1:
+        slope = np.diff(smooth[:upto]) / np.diff(np.log(lrs[k - 1:][:upto]))
+    else:
+        slope = np.array([np.nan])
     steepest_lr = float(lrs[k - 1:][1:][np.nanargmin(slope)]) if np.isfinite(slope).any() else best_lr
-    return {"lr": lrs, "loss": losses, "best_lr": best_lr, "steepest_lr": steepest_lr}
+    return best_lr, steepest_lr
