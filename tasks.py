@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""The project's two commands (see README.md).
+"""The project's commands (see README.md).
 
     python3 tasks.py html    set up .venv and build the website into _build/html
     python3 tasks.py test    set up .venv and run every test
+    python3 tasks.py pdf     set up .venv and print the whole book to _build/html/nnbook.pdf
 
 Both create a virtual environment in ``.venv`` on first use and reinstall into it only
 when ``requirements.txt`` or ``pyproject.toml`` change.  Nothing here needs more than
@@ -54,6 +55,33 @@ def build_html(strict: bool) -> None:
     run(*cmd)
 
 
+def _chromium() -> str:
+    """The Chromium the browser test uses: ``NNBOOK_CHROMIUM``, else the system's."""
+    import shutil
+
+    for candidate in (os.environ.get("NNBOOK_CHROMIUM"), "/usr/bin/chromium",
+                      shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    sys.exit("the PDF is printed by Chromium, which was not found: install it "
+             "(`apt-get install chromium`) or point NNBOOK_CHROMIUM at one")
+
+
+def pdf() -> None:
+    """The whole book, solutions included, as one PDF: Sphinx's single-page HTML build (the
+    notebooks come from the execution cache the website build filled), printed by headless
+    Chromium (the browser the tests use; no TeX needed: _ext/print_pdf.py says why).  It is
+    written to _build/html/nnbook.pdf, which every page of the website links in its footer."""
+    setup()
+    chromium = _chromium()
+    run(BIN / ("jupyter-book.exe" if os.name == "nt" else "jupyter-book"), "build", ".",
+        "--builder", "singlehtml")
+    out = ROOT / "_build" / "html" / "nnbook.pdf"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    run(PY, ROOT / "_ext" / "print_pdf.py", ROOT / "_build" / "singlehtml", out, chromium)
+    print(f"\nThe book as a PDF: {out} ({out.stat().st_size / 1e6:.1f} MB)")
+
+
 def html() -> None:
     setup()
     build_html(strict=False)
@@ -69,7 +97,7 @@ def test() -> None:
 
 
 if __name__ == "__main__":
-    commands = {"html": html, "test": test, "setup": setup}
+    commands = {"html": html, "test": test, "pdf": pdf, "setup": setup}
     if len(sys.argv) != 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]]()

@@ -10,16 +10,57 @@
 2. The house style ends every docstring with a ``Shapes: ...`` / ``Chapter: *...*`` paragraph
    (CONVENTIONS.md).  Placed after a numpydoc section (``Returns``), napoleon would read it as
    one more return value and render ``*...*`` as broken markup.  Before napoleon runs, such
-   paragraphs are moved up, in front of the first section, where they read as text.
+   paragraphs are moved up, in front of the first section, where they read as text, and the
+   chapter titles they name (``Chapter: *Backpropagation*``) become links to those chapters
+   (the title is matched against each built chapter's ``# Title``; one that matches none
+   stays as it is).
 
 3. Matplotlib's JavaScript animation player (``anim.to_jshtml()``, ``nnbook.plotting.to_html``)
    links Font Awesome 4 from a CDN for its button icons.  The book must work offline, and
-   the theme already ships Font Awesome (its script draws ``<i class="fa fa-play">`` too),
-   so that ``<link>`` is removed from the HTML outputs of the notebooks.
+   the theme already ships Font Awesome (its CSS draws ``<i class="fa fa-play">`` too), so
+   that ``<link>`` is removed from the HTML outputs of the notebooks; the player's frame
+   ``<img>`` gets alt text.
 
 4. BibTeX titles write math the LaTeX way, ``{$O(1/k^2)$}``; pybtex passes it on as text, so
    the bibliography would show raw dollars.  In the bibliography's entries, ``$...$`` becomes
    inline math, which MathJax typesets like any other equation.
+
+5. One icon library, not two.  pydata-sphinx-theme links its icon font (Font Awesome 6, CSS
+   and webfonts, ~150 KB used) and also ``fontawesome.js`` (1.5 MB), which redraws the same
+   ``<i class="fa-...">`` icons as SVG.  The fonts alone draw every icon the book uses (the
+   theme's and the animation player's), so the script tag is removed from every written page.
+   Likewise pydata-sphinx-theme 0.17 loads Sphinx's search tools and the whole search index
+   (200 KB, growing with the book) on every page, for its "search as you type", which is off
+   (the theme's default): they are removed from every page but the search page itself.
+
+6. Figures get real alt text.  A notebook figure whose cell gives no ``image: alt:`` would get
+   its file path as alt text from Sphinx; it gets its caption instead (a figure without a
+   caption gets "Figure").
+
+7. Accessible names.  myst-nb's code toggles say "Toggle hidden content" to a screen reader
+   (an ``aria-label`` that hides the visible "Show code cell source"); the label is dropped so
+   the visible text names the toggle.  The sidebar's section expanders have no name at all;
+   each is named after its chapter.
+
+8. The book's version (``nnbook.__version__`` and, where the source is a git checkout, its
+   commit) and links to the changelog and to the PDF of the book are added to every page's
+   footer.
+
+10. The bibliography's labels are the citations' own words.  The text cites author-year
+    (``bibtex_reference_style: author_year``: "[Nielsen, 2015]") but pybtex's default style
+    labelled the entries alphabetically ("[Nie15]"), so a reader could not match the two.
+    The style ``nnbook`` (``bibtex_default_style`` in _config.yml) is pybtex's ``alpha`` with
+    author-year labels: "Nielsen, 2015", "Baldi and Sadowski, 2013", "Rumelhart et al.,
+    1986", with a, b, ... where two entries would share one.
+
+11. Signatures in the API reference leave out private parameters (``_parents``, ``_op``:
+    a name starting with an underscore is the package's own business, not the reader's).
+
+9. The single-page build (``tasks.py pdf``).  Sphinx looks up the HTML writer's handlers
+   for extension nodes under the builder's name, and falls back to "html" only when no
+   extension registered any under that name.  sphinx-exercise registers its nodes for
+   "singlehtml", so myst-nb's (registered for "html" only) went missing and the build
+   stopped at its first hidden code cell.  The "html" handlers fill in what "singlehtml" lacks.
 """
 from __future__ import annotations
 
@@ -59,8 +100,54 @@ def _first_section(lines: list[str]) -> int | None:
     return None
 
 
+def _norm_title(title: str) -> str:
+    return re.sub(r"[^a-z0-9 ]", "", title.lower()).strip()
+
+
+def _chapter_labels(app) -> dict[str, str]:
+    """{normalized title: label} of every chapter notebook that this build reads."""
+    if not hasattr(app, "_nnbook_chapter_labels"):
+        import json
+        from pathlib import Path
+
+        labels = {}
+        for path in sorted((Path(app.srcdir) / "chapters").glob("*.ipynb")):
+            if f"chapters/{path.stem}" not in app.env.found_docs:
+                continue
+            try:
+                cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+                first = next("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+            except (ValueError, KeyError, StopIteration):
+                continue
+            match = re.match(r"\s*\(([\w-]+)\)=\s*\n#\s+(.+)", first)
+            if match:
+                labels[_norm_title(match.group(2))] = match.group(1)
+        app._nnbook_chapter_labels = labels
+    return app._nnbook_chapter_labels
+
+
+def _link_chapters(app, lines: list[str]) -> None:
+    labels = _chapter_labels(app)
+
+    def link(match):
+        label = labels.get(_norm_title(match.group(1)))
+        return f":ref:`{match.group(1)} <{label}>`" if label else match.group(0)
+
+    inside = False
+    for i, line in enumerate(lines):
+        if re.search(r"\bChapters?\s*:", line):
+            inside = True
+        elif not line.strip():
+            inside = False
+        if inside:
+            head, sep, tail = line.partition("Chapter") if "Chapter" in line else ("", "", line)
+            lines[i] = head + sep + re.sub(r"(?<![*\w])\*([^*`]+)\*(?![*\w])", link, tail)
+
+
 def hoist_house_paragraphs(app, what, name, obj, options, lines: list[str]) -> None:
-    """Move ``Shapes:``/``Chapter:`` paragraphs that follow a numpydoc section before it."""
+    """Move ``Shapes:``/``Chapter:`` paragraphs that follow a numpydoc section before it,
+    and link the chapters they name."""
+    _link_chapters(app, lines)
     first = _first_section(lines)
     if first is None:
         return
@@ -87,6 +174,10 @@ def drop_cdn_font_awesome(app, doctree, docname) -> None:
             continue
         text = node.astext()
         cleaned = _CDN_FONT_AWESOME.sub("", text)
+        # matplotlib's player shows its frames in an <img> with no alt text (see 6 above)
+        cleaned = cleaned.replace(
+            '<img id="_anim_img', '<img alt="An animation; the buttons below it play it, '
+            'step through it and stop it" id="_anim_img')
         if cleaned != text:
             node.replace_self(nodes.raw(cleaned, cleaned, format=node["format"],
                                         classes=node.get("classes", [])))
@@ -118,9 +209,189 @@ def math_in_citations(app, doctree, docname) -> None:
         app.env.get_domain("math").data["has_equations"][docname] = True
 
 
+_FONTAWESOME_JS = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')
+_SEARCH_SCRIPTS = re.compile(
+    r'\s*<script src="[^"]*(?:_static/searchtools\.js|_static/language_data\.js|searchindex\.js)"></script>')
+_CODE_TOGGLE_LABEL = re.compile(r'<summary aria-label="Toggle hidden content">')
+_NAV_EXPANDER = re.compile(
+    r'(<a class="[^"]*reference internal[^"]*" href="[^"]*">([^<]*)</a>\s*<details(?: open="open")?>\s*<summary)>'
+    r'(\s*<span class="toctree-toggle")')
+
+
+def _rewrite_page(html: str, search_page: bool, search_as_you_type: bool) -> str:
+    html = _FONTAWESOME_JS.sub("", html)
+    if not search_page and not search_as_you_type:
+        html = _SEARCH_SCRIPTS.sub("", html)
+    html = _CODE_TOGGLE_LABEL.sub("<summary>", html)
+    html = _NAV_EXPANDER.sub(
+        lambda m: f'{m.group(1)} aria-label="Sections of {m.group(2).strip()}">{m.group(3)}', html)
+    return html
+
+
+def rewrite_written_pages(app, exception) -> None:
+    """Apply _rewrite_page to every HTML page the builder wrote (idempotent)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    from pathlib import Path
+
+    theme = getattr(app.builder, "theme", None)
+    options = theme.get_options(app.builder.theme_options) if theme is not None else {}
+    as_you_type = str(options.get("search_as_you_type", False)).lower() == "true"
+    for path in Path(app.outdir).rglob("*.html"):
+        if "_static" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        new = _rewrite_page(text, path.name == "search.html" and path.parent == Path(app.outdir),
+                            as_you_type)
+        if new != text:
+            path.write_text(new, encoding="utf-8")
+
+
+def figure_alt_text(app, doctree, docname) -> None:
+    from docutils import nodes
+
+    for image in doctree.findall(nodes.image):
+        alt = image.get("alt", "")
+        if alt and alt != image.get("uri") and not alt.endswith((".png", ".svg", ".gif", ".jpg")):
+            continue
+        figure = image.parent
+        while figure is not None and not isinstance(figure, nodes.figure):
+            figure = figure.parent
+        caption = None
+        if figure is not None:
+            caption = next(iter(figure.findall(nodes.caption)), None)
+        text = " ".join(caption.astext().split()) if caption is not None else ""
+        image["alt"] = text or "Figure"
+
+
+def _book_version() -> str:
+    import subprocess
+    from pathlib import Path
+
+    try:
+        import nnbook
+        version = f"nnbook {nnbook.__version__}"
+    except ImportError:  # pragma: no cover - the book is always built with nnbook installed
+        version = "nnbook (not importable)"
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, timeout=10, cwd=Path(__file__).resolve().parents[1])
+        if commit.returncode == 0 and commit.stdout.strip():
+            version += f", book at commit {commit.stdout.strip()}"
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return version
+
+
+def footer_version(app, pagename, templatename, context, doctree) -> None:
+    pathto = context.get("pathto")
+    if pathto is None or "theme_extra_footer" not in context:
+        return
+    if not hasattr(app, "_nnbook_version"):
+        app._nnbook_version = _book_version()
+    links = []
+    if "changelog" in app.env.all_docs:
+        links.append(f'<a href="{pathto("changelog")}">changelog</a>')
+    links.append(f'<a class="book-pdf-link" href="{pathto("nnbook.pdf", 1)}">the whole book as a PDF</a>')
+    line = (f'<p class="book-version">This is {app._nnbook_version}; '
+            + " · ".join(links) + ".</p>")
+    context["theme_extra_footer"] = (context.get("theme_extra_footer") or "") + line
+
+
+def singlehtml_handlers(app) -> None:
+    if app.builder.name != "singlehtml":
+        return
+    handlers = app.registry.translation_handlers
+    single = handlers.setdefault("singlehtml", {})
+    for node, pair in handlers.get("html", {}).items():
+        single.setdefault(node, pair)
+
+
+def _register_bibliography_style() -> None:
+    from pybtex.plugin import register_plugin
+    from pybtex.style.formatting.alpha import Style as AlphaStyle
+    from pybtex.style.labels import BaseLabelStyle
+
+    def surname(person) -> str:
+        text = " ".join(person.prelast_names + person.last_names)
+        text = re.sub(r"\\[a-zA-Z]+\s*|\\.", "", text)          # LaTeX accents, commands
+        return re.sub(r"[{}]", "", text).strip()
+
+    class AuthorYearLabels(BaseLabelStyle):
+        def format_labels(self, sorted_entries):
+            labels = []
+            for entry in sorted_entries:
+                people = entry.persons.get("author") or entry.persons.get("editor") or []
+                names = [surname(p) for p in people]
+                if not names:
+                    who = re.sub(r"[{}]", "", entry.fields.get("organization", entry.key))
+                elif len(names) == 1:
+                    who = names[0]
+                elif len(names) == 2:
+                    who = f"{names[0]} and {names[1]}"
+                else:
+                    who = f"{names[0]} et al."
+                labels.append(f"{who}, {entry.fields.get('year', 'n.d.')}")
+            counts = {label: labels.count(label) for label in labels}
+            seen: dict[str, int] = {}
+            for label in labels:
+                if counts[label] > 1:
+                    seen[label] = seen.get(label, 0) + 1
+                    yield label + "abcdefghijklmnopqrstuvwxyz"[seen[label] - 1]
+                else:
+                    yield label
+
+    class BookStyle(AlphaStyle):
+        default_label_style = "nnbook_author_year"
+
+    register_plugin("pybtex.style.labels", "nnbook_author_year", AuthorYearLabels, force=True)
+    register_plugin("pybtex.style.formatting", "nnbook", BookStyle, force=True)
+
+
+def _split_parameters(text: str) -> list[str]:
+    """Top-level comma-separated pieces of a signature's parameter list."""
+    pieces, depth, start = [], 0, 0
+    quote = None
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote and text[i - 1] != "\\":
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            pieces.append(text[start:i].strip())
+            start = i + 1
+    if text[start:].strip():
+        pieces.append(text[start:].strip())
+    return pieces
+
+
+def drop_private_parameters(app, what, name, obj, options, signature, return_annotation):
+    if not signature or "_" not in signature:
+        return None
+    inner = signature.strip()
+    if not (inner.startswith("(") and inner.endswith(")")):
+        return None
+    kept = [p for p in _split_parameters(inner[1:-1]) if not p.lstrip("*").startswith("_")]
+    while kept and kept[-1] in ("*", "/"):          # a bare * or / left with nothing after it
+        kept.pop()
+    new = "(" + ", ".join(kept) + ")"
+    return (new, return_annotation) if new != signature else None
+
+
 def setup(app):
+    _register_bibliography_style()
+    app.connect("autodoc-process-signature", drop_private_parameters)
     app.connect("doctree-resolved", math_in_citations)
     app.connect("doctree-resolved", drop_cdn_font_awesome)
     app.connect("html-page-context", dedupe_scripts, priority=900)
     app.connect("autodoc-process-docstring", hoist_house_paragraphs, priority=400)
+    app.connect("doctree-resolved", figure_alt_text)
+    app.connect("html-page-context", footer_version)
+    app.connect("build-finished", rewrite_written_pages)
+    app.connect("builder-inited", singlehtml_handlers)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

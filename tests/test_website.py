@@ -10,16 +10,35 @@ reachable by links from the first page):
 * every image loads;
 * every internal link and every ``#anchor`` it names exist.
 
-Then: the search page finds "backpropagation"; an exercise's solution is hidden until its
-toggle is clicked; each chapter's download button offers its notebook, its Colab, Binder and
-edit buttons point at the repository named in ``_config.yml``, and its code cells have copy
-buttons.  Screenshots of the forward-propagation chapter and of the search results go to
-``<site>/../screenshots/`` (``_build/screenshots/`` by default) for a person to look at.
+and, on every page at desktop width (1366 px) and on the chapters at phone width (390 px):
+
+* nothing is wider than the text column, except inside a box that scrolls sideways
+  (display equations, code, outputs, figures);
+* no figure is shown so small that its text (the book style's 10 pt at 100 dpi, 13.9 px)
+  falls below 8 px; each chapter figure links to its full-size image and has real alt text;
+* the page's weight (bytes, requests) and its longest main-thread task are printed, and
+  written to ``<site>/../website-report.txt`` (measured, never asserted: budgets live in
+  ``benchmarks/bench_page_weight.py``).
+
+Then: the ☰ and contents buttons open and close their drawers on a phone, and ☰ collapses
+the sidebar on a desktop; toggles have names and a visible keyboard focus, and formulas are
+not Tab stops; the chapter with the most formulas is timed at phone CPU speed (printed);
+the search page finds "backpropagation", once per page, with snippets free of raw TeX and
+page chrome; an exercise's solution is hidden until its toggle is clicked, and everything
+of a solution sits inside it; each chapter's download button offers its notebook, its
+Colab, Binder and edit buttons point at the repository named in ``_config.yml``, and its
+code cells have copy buttons.  Screenshots (the forward-propagation chapter at both widths,
+the phone menu, the search results) go to ``<site>/../screenshots/`` (``_build/screenshots/``
+by default) for a person to look at.
 
 Needs Chromium (``/usr/bin/chromium``, or ``NNBOOK_CHROMIUM``); without it the browser tests
 are skipped, except when ``CI`` is set.  Playwright never downloads a browser here.
-Two checks at the end need no browser: every module of ``nnbook`` has an API page, and no
-docstring lost a LaTeX backslash to a Python escape.
+Checks that need no browser (only the built files): one ☰ and one contents button per
+page; the bibliography's labels are author-year like the citations; the API's signatures
+show no private parameters; the PDF (if ``tasks.py pdf`` built it) is a PDF of many pages;
+every module of ``nnbook`` has an API page; no docstring lost a LaTeX backslash to a Python
+escape; and every chapter installs ``nnbook`` from the configured repository when it is not
+importable (Colab).
 """
 from __future__ import annotations
 
@@ -50,6 +69,13 @@ CHROMIUM_ARGS = [
 # Pages that are not content: the redirect to the first page, and the search page (tested apart).
 NOT_CONTENT = {"index.html", "search.html"}
 SOLUTION_SELECTOR = ".solution.dropdown"
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+# The book style (nnbook.plotting.BOOK_STYLE): text of at least 10 pt at 100 dpi, i.e.
+# 10 * 100 / 72 = 13.9 px in the image; shown scaled by s, it is 13.9 s px high on screen.
+FIGURE_TEXT_PX = 10 * 100 / 72
+MIN_TEXT_PX = 8.0
+PDF_NAME = "nnbook.pdf"          # written into the site by `python3 tasks.py pdf`
 
 
 # --- what can be missing: the site, the browser --------------------------------------------
@@ -120,11 +146,16 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass          # a page left before its last file was sent (a broken pipe): not a failure
+
+
 @pytest.fixture(scope="module")
 def server(site: Path):
     """Serve the site on 127.0.0.1 at a free port; yield its base URL."""
     handler = functools.partial(_QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = _QuietServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -172,6 +203,8 @@ class Visit:
     broken_images: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     buttons: dict = field(default_factory=dict)
+    layout: dict = field(default_factory=dict)      # overflow, figures, alt text, solutions
+    perf: dict = field(default_factory=dict)        # bytes, requests, long tasks
 
 
 class Recorder:
@@ -181,9 +214,11 @@ class Recorder:
     proves that the site needs none.
     """
 
-    def __init__(self, browser):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                           service_workers="block")
+    def __init__(self, browser, viewport: dict = DESKTOP):
+        phone = viewport["width"] < 600
+        self.context = browser.new_context(viewport=viewport, service_workers="block",
+                                           is_mobile=phone, has_touch=phone)
+        self.context.add_init_script(RECORD_LONG_TASKS)
         self.context.route(lambda url: not _is_local(url), self._abort_outside)
         self.page = self.context.new_page()
         self.page.set_default_timeout(20_000)
@@ -215,14 +250,50 @@ class Recorder:
         if _is_local(response.url) and response.status >= 400:
             self._note("failed_requests", f"{response.url} (HTTP {response.status})")
 
-    def open(self, url: str) -> Visit:
+    def open(self, url: str, measure: bool = False) -> Visit:
         self.visit = Visit(url)
         self.page.goto(url, wait_until="load")
         wait_for_mathjax(self.page)
+        if measure:
+            self.visit.perf = self.page.evaluate(MEASURE_PAGE)
         return self.visit
+
+    def inspect_layout(self) -> dict:
+        """Typeset every formula (MathJax's lazy mode leaves off-screen ones), then measure."""
+        return self.page.evaluate(INSPECT_LAYOUT)
 
     def close(self):
         self.context.close()
+
+
+# Before any script of a page: record the main thread's long tasks (> 50 ms).
+RECORD_LONG_TASKS = """
+window.__nnbookLongTasks = [];
+try {
+    new PerformanceObserver(list => {
+        for (const e of list.getEntries()) window.__nnbookLongTasks.push(e.duration);
+    }).observe({type: "longtask", buffered: true});
+} catch (e) { /* no Long Tasks API: nothing recorded */ }
+"""
+
+# After load: what the page weighed and how long the main thread was blocked, once idle.
+MEASURE_PAGE = r"""async () => {
+    await new Promise(r => (window.requestIdleCallback || setTimeout)(r, {timeout: 3000}));
+    const nav = performance.getEntriesByType("navigation")[0];
+    const resources = performance.getEntriesByType("resource");
+    const byType = {};
+    let bytes = nav ? nav.encodedBodySize : 0;
+    for (const r of resources) {
+        const kind = (r.name.match(/\.(js|css|woff2?|ttf|png|svg|gif|jpe?g)(\?|$)/) || [0, r.initiatorType])[1];
+        byType[kind] = (byType[kind] || 0) + r.encodedBodySize;
+        bytes += r.encodedBodySize;
+    }
+    const tasks = window.__nnbookLongTasks || [];
+    return {html: nav ? nav.encodedBodySize : 0, bytes, requests: resources.length + 1, byType,
+            longestTask: Math.round(Math.max(0, ...tasks)),
+            blocking: Math.round(tasks.reduce((s, t) => s + Math.max(0, t - 50), 0)),
+            scripts: resources.filter(r => r.initiatorType === "script").map(r => r.name)};
+}"""
 
 
 def wait_for_mathjax(page) -> None:
@@ -238,7 +309,15 @@ def wait_for_mathjax(page) -> None:
 
 
 # JavaScript run on each page: math, images and links of the page as the reader sees them.
+# MathJax typesets lazily (a formula when it nears the screen): typeset all of them first.
+TYPESET_ALL = r"""
+    const mjDoc = window.MathJax && MathJax.startup && MathJax.startup.document;
+    if (mjDoc && mjDoc.lazyTypesetAll) {
+        await Promise.race([mjDoc.lazyTypesetAll(), new Promise(r => setTimeout(r, 20000))]);
+    }
+"""
 INSPECT_PAGE = r"""async () => {
+""" + TYPESET_ALL + r"""
     const main = document.querySelector("main") || document.body;
     // 1. math: Sphinx wraps each equation in span.math / div.math; MathJax puts an
     //    mjx-container inside.  Raw TeX left anywhere in the prose is a failure too.
@@ -279,6 +358,70 @@ INSPECT_PAGE = r"""async () => {
             brokenImages, links, buttons};
 }"""
 
+# JavaScript run on each page (after INSPECT_PAGE or TYPESET_ALL): the layout as seen.
+INSPECT_LAYOUT = r"""async () => {
+""" + TYPESET_ALL + r"""
+    const column = document.querySelector("article.bd-article") || document.querySelector("main");
+    const cs = getComputedStyle(column), box = column.getBoundingClientRect();
+    const left = box.left + parseFloat(cs.paddingLeft) - 1;
+    const right = box.right - parseFloat(cs.paddingRight) + 1;
+    const describe = (el, r) => {
+        const cls = (el.getAttribute("class") || "").split(/\s+/).slice(0, 3).join(".");
+        const text = (el.textContent || "").replace(/\s+/g, " ").trim().slice(0, 60);
+        const where = el.closest("section[id]");
+        return `${el.tagName.toLowerCase()}${cls ? "." + cls : ""} is ${Math.round(r.width)} px `
+             + `wide, ${Math.round(r.right - right)} px past the column's right edge`
+             + `${r.left < left ? " (and past its left edge)" : ""} in #${where ? where.id : "?"}: ${text}`;
+    };
+    // 1. nothing wider than the column, except inside a sideways-scrolling box that itself fits
+    const overflow = [];
+    const scrolls = el => /^(auto|scroll)$/.test(getComputedStyle(el).overflowX);
+    const walk = (el, inScrollBox) => {
+        for (const child of el.children) {
+            const style = getComputedStyle(child);
+            if (style.display === "none" || style.visibility === "hidden" || style.position === "fixed") continue;
+            const r = child.getBoundingClientRect();
+            const outside = r.width > 0 && r.height > 0 && (r.right > right || r.left < left);
+            if (outside && !inScrollBox) { overflow.push(describe(child, r)); continue; }
+            if (/^(MJX-|SVG)/i.test(child.tagName) && child.tagName !== "MJX-CONTAINER") continue;
+            walk(child, inScrollBox || (scrolls(child) && r.right <= right && r.left >= left));
+        }
+    };
+    walk(column, false);
+    const page = document.scrollingElement;
+    if (page.scrollWidth > window.innerWidth + 1) {
+        overflow.push(`the page scrolls sideways: ${page.scrollWidth} px wide in a ${window.innerWidth} px window`);
+    }
+    // 2. figures: shown scale, link to the full-size image, alt text
+    const figures = [...column.querySelectorAll("img")]
+        .filter(img => img.naturalWidth > 0 && img.getClientRects().length && img.offsetParent !== null)
+        .map(img => {
+            const r = img.getBoundingClientRect();
+            const link = img.closest("a");
+            return {src: img.getAttribute("src").split("/").pop().slice(0, 16),
+                    natural: img.naturalWidth, shown: Math.round(r.width),
+                    textPx: Math.round(10 * (r.width / img.naturalWidth) * (10 * 100 / 72)) / 10,
+                    animation: !!img.closest(".animation"),
+                    zoom: !!(link && link.classList.contains("figure-zoom") && link.href === img.src),
+                    alt: img.getAttribute("alt") || ""};
+        });
+    // 3. solutions: nothing of a solution outside it, one click to open it
+    const exercises = column.querySelector("section#exercises");
+    const outside = exercises ? [...exercises.querySelectorAll("div.cell")]
+        .filter(cell => !cell.closest(".solution") && cell.querySelector(".cell_output *"))
+        .map(cell => cell.querySelector(".cell_output").textContent.replace(/\s+/g, " ").trim().slice(0, 60)) : [];
+    const twoClicks = [...column.querySelectorAll(".solution details.hide")].length;
+    // 4. keyboard and screen readers: formulas are no Tab stops; every toggle has a name
+    const tabStopFormulas = document.querySelectorAll("mjx-container[tabindex]:not([tabindex='-1'])").length;
+    const unnamed = [...document.querySelectorAll("summary, button")]
+        .filter(el => el.getClientRects().length || el.closest("nav.bd-links"))
+        .filter(el => !(el.getAttribute("aria-label") || el.getAttribute("title") || el.textContent.trim()))
+        .map(el => el.outerHTML.slice(0, 80));
+    const genericNames = [...document.querySelectorAll("summary[aria-label='Toggle hidden content']")].length;
+    return {overflow, figures, solutions: {outside, twoClicks},
+            a11y: {tabStopFormulas, unnamed, genericNames}};
+}"""
+
 
 @pytest.fixture(scope="module")
 def crawl(site: Path, server: str, browser) -> dict[str, Visit]:
@@ -287,10 +430,11 @@ def crawl(site: Path, server: str, browser) -> dict[str, Visit]:
     visits = {}
     try:
         for rel in content_pages(site):
-            visit = recorder.open(urljoin(server, rel))
+            visit = recorder.open(urljoin(server, rel), measure=True)
             seen = recorder.page.evaluate(INSPECT_PAGE)
             visit.math, visit.broken_images, visit.links, visit.buttons = (
                 seen["math"], seen["brokenImages"], seen["links"], seen["buttons"])
+            visit.layout = recorder.inspect_layout()
             visits[rel] = visit
             if rel == "chapters/forward_propagation.html":
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -300,6 +444,31 @@ def crawl(site: Path, server: str, browser) -> dict[str, Visit]:
                     figure.scroll_into_view_if_needed()
                     recorder.page.screenshot(
                         path=str(SCREENSHOTS / "forward_propagation_figure.png"))
+    finally:
+        recorder.close()
+    assert visits, f"no HTML pages found in {site}"
+    return visits
+
+
+def _phone_pages(site: Path) -> list[str]:
+    """The pages read on a phone: the chapters and the first pages (not the API reference)."""
+    return [p for p in content_pages(site) if not p.startswith("api/") and p != "genindex.html"
+            and p != "py-modindex.html"]
+
+
+@pytest.fixture(scope="module")
+def phone_crawl(site: Path, server: str, browser) -> dict[str, Visit]:
+    """The chapters and first pages at phone width (390 px): layout only, and the weight."""
+    recorder = Recorder(browser, viewport=PHONE)
+    visits = {}
+    try:
+        for rel in _phone_pages(site):
+            visit = recorder.open(urljoin(server, rel), measure=True)
+            visit.layout = recorder.inspect_layout()
+            visits[rel] = visit
+            if rel == "chapters/forward_propagation.html":
+                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                recorder.page.screenshot(path=str(SCREENSHOTS / "forward_propagation_phone.png"))
     finally:
         recorder.close()
     assert visits, f"no HTML pages found in {site}"
@@ -362,6 +531,208 @@ def test_every_image_loads(crawl):
     assert not problems, "images that did not load:\n" + _report(problems)
 
 
+# --- layout, at desktop and at phone width ---------------------------------------------------
+def _both(crawl, phone_crawl):
+    return [("1366 px", crawl), ("390 px", phone_crawl)]
+
+
+def test_nothing_is_wider_than_its_column(crawl, phone_crawl):
+    """Equations, code, outputs and figures fit the column or scroll sideways in their own
+    box; the page itself never scrolls sideways."""
+    problems = {}
+    for width, visits in _both(crawl, phone_crawl):
+        for page, visit in visits.items():
+            if visit.layout["overflow"]:
+                problems[f"{page} at {width}"] = visit.layout["overflow"]
+    assert not problems, "cut off or past the column's edge:\n" + _report(problems)
+
+
+def test_figure_text_is_not_shrunk_below_a_readable_size(crawl, phone_crawl):
+    """A figure drawn in the book style (10 pt text at 100 dpi: 13.9 px) may be shown scaled
+    by s only where 13.9 s >= 8 px: wider figures must be drawn narrower (at most
+    nnbook.plotting.MAX_WIDTH inches), not shrunk."""
+    problems = {}
+    for width, visits in _both(crawl, phone_crawl):
+        for page, visit in visits.items():
+            small = [f"{f['src']}: {f['natural']} px drawn, shown at {f['shown']} px, so its "
+                     f"text is {f['textPx']} px high" for f in visit.layout["figures"]
+                     if f["textPx"] < MIN_TEXT_PX]
+            if small:
+                problems[f"{page} at {width}"] = small
+    assert not problems, (f"figure text below {MIN_TEXT_PX} px (draw the figure at most "
+                          "7.2 in wide, two panels per row at most):\n" + _report(problems))
+
+
+def test_figures_open_at_full_size_and_have_alt_text(crawl):
+    problems = {}
+    for page, visit in crawl.items():
+        items = []
+        for f in visit.layout["figures"]:
+            if not f["animation"] and not f["zoom"]:
+                items.append(f"{f['src']}: not a link to its full-size image")
+            alt = f["alt"].strip()
+            if not alt or re.search(r"\.(png|svg|gif|jpe?g)$", alt) or "/" in alt.split(" ")[0]:
+                items.append(f"{f['src']}: alt text {alt!r} is not a description")
+        if items:
+            problems[page] = items
+    assert not problems, "figures:\n" + _report(problems)
+    assert any(v.layout["figures"] for v in crawl.values()), "no figures found: is the crawl broken?"
+
+
+def test_everything_of_a_solution_is_inside_it(crawl):
+    """No check cell of an exercise prints outside the closed solution; a solution opens with
+    one click (its code is not behind a second "show code" toggle)."""
+    problems = {}
+    for page, visit in crawl.items():
+        solutions, items = visit.layout["solutions"], []
+        items += [f"output outside any solution: {text!r}" for text in solutions["outside"]]
+        if solutions["twoClicks"]:
+            items.append(f"{solutions['twoClicks']} code cells inside solutions are hidden behind "
+                         "a second toggle (remove their hide-input tag)")
+        if items:
+            problems[page] = items
+    assert not problems, ("solutions (write them in the gated form, solution-start/-end, "
+                          "see tools/apply_to_chapters.py):\n" + _report(problems))
+
+
+def test_report_page_weight_and_long_tasks(site, crawl, phone_crawl):
+    """Print what each page weighs and how long its main thread was blocked after load
+    (measured on the machine that ran the test; budgets: benchmarks/bench_page_weight.py).
+    Asserted: only that the measurement happened, and that the 1.5 MB icon script is gone."""
+    lines = [f"{'page':44} {'width':>6} {'KB':>7} {'HTML KB':>8} {'JS KB':>7} {'CSS KB':>7} "
+             f"{'req':>4} {'longest task ms':>16} {'blocking ms':>12}"]
+    for width, visits in _both(crawl, phone_crawl):
+        for page, visit in sorted(visits.items()):
+            perf = visit.perf
+            by = perf["byType"]
+            lines.append(f"{page:44} {width:>6} {perf['bytes'] / 1024:7.0f} {perf['html'] / 1024:8.0f} "
+                         f"{by.get('js', 0) / 1024:7.0f} {by.get('css', 0) / 1024:7.0f} "
+                         f"{perf['requests']:4d} {perf['longestTask']:16d} {perf['blocking']:12d}")
+    report = "\n".join(lines)
+    print("\n" + report)
+    (SITE.parent / "website-report.txt").write_text(report + "\n", encoding="utf-8")
+    assert all(v.perf["bytes"] > 0 for v in crawl.values()), "page weights were not measured"
+    loaded_icon_script = [p for p, v in crawl.items()
+                          if any("fontawesome.js" in s for s in v.perf["scripts"])]
+    assert not loaded_icon_script, f"fontawesome.js is loaded again: {loaded_icon_script[:3]}"
+
+
+def test_toggles_are_named_and_formulas_are_not_tab_stops(crawl):
+    problems = {}
+    for page, visit in crawl.items():
+        a11y, items = visit.layout["a11y"], []
+        if a11y["tabStopFormulas"]:
+            items.append(f"{a11y['tabStopFormulas']} formulas are Tab stops")
+        items += [f"no accessible name: {html}" for html in a11y["unnamed"]]
+        if a11y["genericNames"]:
+            items.append(f"{a11y['genericNames']} code toggles are named 'Toggle hidden content'")
+        if items:
+            problems[page] = items
+    assert not problems, "keyboard / screen reader:\n" + _report(problems)
+
+
+def test_math_at_phone_speed_is_reported(site, server, browser):
+    """The chapter with the most formulas, at 390 px with the CPU slowed 4x (a phone): the
+    longest main-thread task and the total blocking time after load are printed, not
+    asserted (they depend on the machine).  Typesetting is lazy, so they stay small."""
+    counts = {rel: (site / rel).read_text(encoding="utf-8").count('class="math notranslate')
+              for rel in content_pages(site) if rel.startswith("chapters/")}
+    rel = max(counts, key=counts.get)
+    recorder = Recorder(browser, viewport=PHONE)
+    try:
+        cdp = recorder.context.new_cdp_session(recorder.page)
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+        visit = recorder.open(urljoin(server, rel), measure=True)
+        ready = recorder.page.evaluate("performance.now()")
+    finally:
+        recorder.close()
+    line = (f"{rel} ({counts[rel]} formulas) at 390 px, CPU / 4: ready and typeset in view "
+            f"after {ready / 1000:.1f} s, longest task {visit.perf['longestTask']} ms, "
+            f"blocking {visit.perf['blocking']} ms")
+    print("\n" + line)
+    with (SITE.parent / "website-report.txt").open("a", encoding="utf-8") as report:
+        report.write(line + "\n")
+    assert visit.perf["bytes"] > 0
+
+
+# --- navigation ---------------------------------------------------------------------------------
+def _a_chapter(site: Path) -> str:
+    return next(p for p in content_pages(site) if p.startswith("chapters/"))
+
+
+def test_each_page_has_one_menu_button_and_one_contents_button(site):
+    """Two .primary-toggle buttons (the theme's header and the book theme's) let the theme's
+    script bind the hidden one: the visible ☰ then opens nothing (_config.yml explains)."""
+    page = (site / _a_chapter(site)).read_text(encoding="utf-8")
+    assert len(re.findall(r'class="[^"]*\bprimary-toggle\b', page)) == 1
+    assert len(re.findall(r'class="[^"]*\bsecondary-toggle\b', page)) == 1
+
+
+def test_phone_drawers_open_and_close(site, server, browser):
+    """At 390 px, ☰ opens the chapter list and the contents button the page's contents;
+    Escape, a click beside the drawer and following a link close them."""
+    recorder = Recorder(browser, viewport=PHONE)
+    page = recorder.page
+    try:
+        recorder.open(urljoin(server, _a_chapter(site)))
+        for toggle, dialog, link in (
+                ("button.primary-toggle", "#pst-primary-sidebar-modal", "nav.bd-links a"),
+                ("button.secondary-toggle", "#pst-secondary-sidebar-modal", "nav.page-toc a, .bd-toc-nav a")):
+            button = page.locator(toggle)
+            assert button.count() == 1 and button.is_visible(), f"{toggle} is not shown on a phone"
+            drawer = page.locator(dialog)
+            assert not drawer.evaluate("d => d.open"), f"{dialog} is open before any click"
+            button.click()
+            page.wait_for_function(f"document.querySelector('{dialog}').open", timeout=5_000)
+            first = drawer.locator(link).first
+            first.wait_for(state="visible", timeout=5_000)
+            box = drawer.bounding_box()
+            assert box and box["width"] > 200, f"{dialog} opened with no width: {box}"
+            page.keyboard.press("Escape")
+            page.wait_for_function(f"!document.querySelector('{dialog}').open", timeout=5_000)
+            assert button.is_visible(), f"{toggle} is gone after the drawer closed"
+            button.click()                                     # again, and close it by a click beside it
+            page.wait_for_function(f"document.querySelector('{dialog}').open", timeout=5_000)
+            box = drawer.bounding_box()
+            outside_x = box["x"] + box["width"] + 5 if box["x"] < 20 else max(box["x"] - 5, 1)
+            page.mouse.click(outside_x, PHONE["height"] / 2)
+            page.wait_for_function(f"!document.querySelector('{dialog}').open", timeout=5_000)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator("button.primary-toggle").click()
+        page.wait_for_function("document.querySelector('#pst-primary-sidebar-modal').open")
+        page.screenshot(path=str(SCREENSHOTS / "phone_menu.png"))
+        target = page.locator("#pst-primary-sidebar-modal nav.bd-links a:visible").last
+        href = target.get_attribute("href")
+        target.click()
+        page.wait_for_load_state("load")
+        assert href.split("#")[0].split("/")[-1] in page.url, f"the menu's link {href} went to {page.url}"
+        assert not recorder.visit.console_errors, recorder.visit.console_errors
+    finally:
+        recorder.close()
+
+
+def test_menu_button_collapses_the_sidebar_on_a_desktop(site, server, browser):
+    recorder = Recorder(browser, viewport=DESKTOP)
+    page = recorder.page
+    try:
+        recorder.open(urljoin(server, _a_chapter(site)))
+        sidebar = page.locator("#pst-primary-sidebar")
+        button = page.locator("button.primary-toggle")
+        assert sidebar.is_visible(), "the sidebar is not shown on a desktop"
+        assert button.is_visible(), "no ☰ button on a desktop"
+        article_left = page.locator("article.bd-article").bounding_box()["x"]
+        button.click()
+        sidebar.wait_for(state="hidden", timeout=5_000)
+        assert not page.evaluate("document.querySelector('#pst-primary-sidebar-modal').open"), (
+            "☰ opened the phone drawer on a desktop instead of collapsing the sidebar")
+        assert page.locator("article.bd-article").bounding_box()["x"] < article_left, (
+            "the text did not take the sidebar's room")
+        button.click()
+        sidebar.wait_for(state="visible", timeout=5_000)
+    finally:
+        recorder.close()
+
+
 class _Ids(HTMLParser):
     def __init__(self):
         super().__init__()
@@ -387,7 +758,10 @@ def test_every_internal_link_resolves(site, server, crawl):
                 anchors.setdefault((url, unquote(fragment)), set()).add(page)
     problems: dict[str, list[str]] = {}
     ids: dict[str, set[str]] = {}
+    pdf = urljoin(server, PDF_NAME)
     for url, pages in sorted(targets.items()):
+        if url == pdf and not (site / PDF_NAME).is_file():
+            continue          # the footer's PDF link: `python3 tasks.py pdf` builds it (checked below)
         try:
             with urllib.request.urlopen(url, timeout=10) as response:
                 body = response.read()
@@ -418,9 +792,21 @@ def test_search_finds_backpropagation(site, server, browser):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         recorder.page.screenshot(path=str(SCREENSHOTS / "search.png"))
         titles = results.locator("a").first.inner_text()
+        recorder.page.wait_for_function(
+            "document.querySelectorAll('#search-results ul.search li p.context').length >= "
+            "Math.min(3, document.querySelectorAll('#search-results ul.search li').length)",
+            timeout=20_000)
+        links = [a.get_attribute("href") for a in results.locator("a").all()]
+        snippets = results.locator("p.context").all_inner_texts()
     finally:
         recorder.close()
     assert count >= 1, "no search results for 'backpropagation'"
+    duplicates = sorted({h for h in links if links.count(h) > 1})
+    assert not duplicates, f"pages listed twice in the search results: {duplicates}"
+    raw = [s[:80] for s in snippets if re.search(r"\\\(|\\\[|\$\$|\\frac|\\mathbf", s)]
+    assert not raw, f"search snippets show raw TeX: {raw}"
+    chrome = [s[:80] for s in snippets if re.search(r"Show code cell|Contents|Copy to clipboard", s)]
+    assert not chrome, f"search snippets show the page's buttons or contents: {chrome}"
     assert titles.strip(), "the first search result has no title"
     assert not visit.console_errors, visit.console_errors
     assert not visit.outside_requests, visit.outside_requests
@@ -448,6 +834,10 @@ def test_exercise_solution_is_hidden_until_clicked(site, server, browser):
             f"{page_path}: the solution's title is not shown")
         assert not body.is_visible(), f"{page_path}: the solution is visible before any click"
         assert toggle.count() == 1, f"{page_path}: the solution has no toggle button"
+        visible_focus = toggle.evaluate("""el => { el.focus({focusVisible: true});
+            const s = getComputedStyle(el);
+            return s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2; }""")
+        assert visible_focus, f"{page_path}: the solution's toggle shows no keyboard focus"
         toggle.click()
         body.wait_for(state="visible", timeout=5_000)
         assert body.is_visible(), f"{page_path}: the solution did not open when clicked"
@@ -519,6 +909,39 @@ def test_download_dropdown_opens(site, server, browser):
         recorder.close()
 
 
+def test_the_pdf_of_the_book_is_a_pdf(site):
+    """`python3 tasks.py pdf` writes the whole book, solutions included, to <site>/nnbook.pdf,
+    which every page's footer links."""
+    pdf = site / PDF_NAME
+    if not pdf.is_file():
+        pytest.skip(f"no {pdf}: build it with `python3 tasks.py pdf`")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-"), f"{pdf} is not a PDF"
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
+    assert pages >= 20, f"{pdf} has {pages} pages: the whole book should have many more"
+    assert f'href="{PDF_NAME}"' in (site / "intro.html").read_text(encoding="utf-8")
+
+
+def test_bibliography_labels_match_the_citations(site):
+    """The text cites author-year ("Nielsen, 2015"); the bibliography's labels say the same
+    (not pybtex's "Nie15"), so a reader finds the entry a citation names."""
+    page = (site / "bibliography.html").read_text(encoding="utf-8")
+    labels = re.findall(r'<span class="label"><span class="fn-bracket">\[</span>([^<]*)<', page)
+    assert labels, "no bibliography entries"
+    bad = [label for label in labels if not re.fullmatch(r".+, (\d{4}|n\.d\.)[a-z]?", label)]
+    assert not bad, f"bibliography labels that are not author-year: {bad[:10]}"
+
+
+def test_api_signatures_show_no_private_parameters(site):
+    private = {}
+    for page in sorted((site / "api").glob("*.html")):
+        names = re.findall(r'<em class="sig-param"><span class="n"><span class="pre">(_\w*)<',
+                           page.read_text(encoding="utf-8"))
+        if names:
+            private[page.name] = sorted(set(names))
+    assert not private, f"private parameters in the API's signatures: {private}"
+
+
 def test_favicon_and_logo_are_the_books_svgs(site):
     page = (site / "intro.html").read_text(encoding="utf-8")
     assert re.search(r'<link rel="icon" href="[^"]*_static/favicon\.svg"', page), "no SVG favicon"
@@ -570,3 +993,34 @@ def test_docstrings_are_raw_strings():
         "(\\f in \\frac, \\t in \\text, \\a in \\arg, \\b in \\beta): write them as r-strings "
         "and check the source for literal tab/BEL/form-feed characters:\n"
         + "\n".join(sorted(set(bad))))
+
+
+def test_every_chapter_installs_nnbook_when_missing():
+    """"Open in Colab" runs a chapter where nnbook is not installed: each chapter's first code
+    cell installs it from the repository of _config.yml when `import nnbook` fails, quietly,
+    and is tagged remove-cell so the website does not show it (tools/apply_to_chapters.py
+    writes it)."""
+    import json
+
+    repo = _repository_url()
+    problems = []
+    chapters = sorted((ROOT / "chapters").glob("*.ipynb"))
+    for path in chapters:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        code = [c for c in cells if c["cell_type"] == "code"]
+        if not code:
+            continue
+        first = code[0]
+        source = "".join(first["source"])
+        missing = [what for what, ok in (
+            ("the remove-cell tag", "remove-cell" in first.get("metadata", {}).get("tags", [])),
+            ("try: import nnbook", re.search(r"^try:\s*\n\s+import nnbook\b", source, re.MULTILINE)),
+            ("except ImportError", "except ImportError:" in source),
+            ("a quiet %pip install", re.search(r"^\s+%pip install (--quiet|-q) ", source, re.MULTILINE)),
+            (f"git+{repo}", f"git+{repo}\"" in source or f"git+{repo}.git\"" in source),
+        ) if not ok]
+        if missing:
+            problems.append(f"{path.name}: its first code cell lacks {', '.join(missing)}")
+    assert chapters, "no chapters"
+    assert not problems, ("chapters that do not install nnbook on Colab "
+                          "(run tools/apply_to_chapters.py):\n" + "\n".join(problems))

@@ -1,0 +1,79 @@
+"""Print the single-page book to a PDF with headless Chromium (run by ``tasks.py pdf``).
+
+    .venv/bin/python _ext/print_pdf.py SITE OUT.pdf CHROMIUM
+
+SITE is Sphinx's single-page build (``_build/singlehtml``).  It is served on 127.0.0.1 (no
+request leaves the machine), every solution is opened, every formula typeset (on screen
+MathJax typesets lazily, as formulas scroll into view), and the page printed on A4 with page
+numbers, the PDF's outline from the headings and tagged (accessible) text.  Chromium, not TeX:
+the browser the tests already install draws the book exactly as the website does (figures,
+animations' first frames, admonitions), and nothing else needs installing; TeX Live would
+be ~1 GB more and a second renderer of every page to keep in step.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import sys
+import threading
+
+PREPARE = """async () => {
+    const mj = window.MathJax;
+    if (mj && mj.startup && mj.startup.promise) await mj.startup.promise;
+    window.dispatchEvent(new Event("beforeprint"));     // sphinx-togglebutton opens its toggles
+    document.querySelectorAll(".toggle-hidden").forEach(el => el.classList.remove("toggle-hidden"));
+    document.querySelectorAll(".solution details, details.dropdown").forEach(d => { d.open = true; });
+    const doc = mj && mj.startup && mj.startup.document;
+    if (doc && doc.lazyTypesetAll) await doc.lazyTypesetAll();
+    if (document.fonts) await document.fonts.ready;
+    return document.querySelectorAll("mjx-container").length;
+}"""
+FOOTER = ('<div style="font-size:8px;width:100%;text-align:center;color:#555">'
+          '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+
+
+def _start_page(site: str) -> str:
+    """The page index.html redirects to (Jupyter Book writes a meta refresh), else index.html."""
+    import re
+    from pathlib import Path
+
+    index = (Path(site) / "index.html").read_text(encoding="utf-8", errors="replace")
+    match = re.search(r'http-equiv="Refresh" content="0; url=([^"#?]+)', index, re.IGNORECASE)
+    return match.group(1) if match else "index.html"
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+
+def main(site: str, out: str, chromium: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=site))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium,
+                                                 args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page()
+            page.set_default_timeout(900_000)
+            page.route(lambda url: not url.startswith(base), lambda route: route.abort())
+            page.goto(base + _start_page(site), wait_until="load")
+            formulas = page.evaluate(PREPARE)
+            page.emulate_media(media="print")
+            page.pdf(path=out, format="A4", print_background=True, outline=True, tagged=False,
+                     margin={"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"},
+                     display_header_footer=True, header_template="<span></span>",
+                     footer_template=FOOTER)
+            browser.close()
+    finally:
+        httpd.shutdown()
+    print(f"printed the single-page book ({formulas} formulas) to {out}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4:
+        sys.exit(__doc__)
+    main(*sys.argv[1:])

@@ -1,0 +1,126 @@
+// The book's small script (Jupyter Book adds every .js file in _static/ to every page).
+//
+// Figures: each figure of a chapter (a notebook's image output) becomes a link to its
+// full-size image, so a reader can open it alone and zoom; and it is never shown below 60 %
+// of its drawn width, so the book style's 10 pt text (13.9 px at 100 dpi) stays >= 8 px
+// high.  Where the column is narrower than that (a phone), the figure scrolls sideways in
+// its own box (custom.css).  tests/test_website.py checks both.
+(function () {
+  "use strict";
+  var MIN_SCALE = 0.6;
+
+  function figureImages() {
+    return Array.prototype.filter.call(
+      document.querySelectorAll("article.bd-article img"),
+      function (img) {
+        return !img.closest(".animation, a, .sd-card, .logo__image") &&
+               true;
+      });
+  }
+
+  function fix(img) {
+    if (!img.naturalWidth) return;
+    img.style.minWidth = Math.round(MIN_SCALE * img.naturalWidth) + "px";
+    if (img.closest("a")) return;
+    var link = document.createElement("a");
+    link.className = "figure-zoom";
+    link.href = img.currentSrc || img.src;
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.title = "Open the figure at full size";
+    link.setAttribute("aria-label", "Open at full size: " + (img.alt || "figure"));
+    img.parentNode.insertBefore(link, img);
+    link.appendChild(img);
+  }
+
+  function run() {
+    figureImages().forEach(function (img) {
+      if (img.complete) fix(img);
+      else img.addEventListener("load", function () { fix(img); }, { once: true });
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run);
+  else run();
+})();
+
+// Search results: the snippet under each result is cut from the page's main element, which
+// also holds the page's buttons and its contents list, and its formulas are raw TeX.  On the
+// search page, Sphinx's htmlToText is given the article alone, with display formulas as "…"
+// and inline ones as plain text (no \( \) delimiters, backslashes or braces); and a page
+// found by its title and by its first heading is listed once.
+(function () {
+  "use strict";
+  function plainTex(tex) {
+    return tex.replace(/^\s*\\\(|\\\)\s*$/g, "")
+              .replace(/\\(mathbf|mathrm|boldsymbol|operatorname|text|mathcal)\s*/g, "")
+              .replace(/\\([A-Za-z]+)/g, "$1").replace(/\\[,;!: ]/g, " ")
+              .replace(/[{}]/g, "").replace(/\s+/g, " ").trim();
+  }
+  function install() {
+    if (typeof Search === "undefined" || !Search.htmlToText || Search.__nnbook) return;
+    var original = Search.htmlToText;
+    Search.htmlToText = function (htmlString, anchor) {
+      var doc = new DOMParser().parseFromString(htmlString, "text/html");
+      doc.querySelectorAll(".bd-header-article, .bd-sidebar-secondary, .prev-next-area, " +
+                           "footer, #jb-print-docs-body, .cell_input, details.hide > summary, " +
+                           "button, .sd-btn").forEach(function (el) { el.remove(); });
+      doc.querySelectorAll("div.math").forEach(function (el) { el.textContent = " … "; });
+      doc.querySelectorAll("span.math").forEach(function (el) { el.textContent = plainTex(el.textContent); });
+      return original(doc.documentElement.outerHTML, anchor);
+    };
+    // A page's title and its first heading (the same words, the same link) both matched:
+    // one result per link, the best-scoring one (Sphinx keeps the best last).
+    if (Search._performSearch) {
+      var perform = Search._performSearch;
+      Search._performSearch = function () {
+        var results = perform.apply(this, arguments), seen = {}, kept = [];
+        for (var i = results.length - 1; i >= 0; i--) {
+          var key = results[i][0] + "#" + (results[i][2] || "");
+          if (!seen[key]) { seen[key] = true; kept.push(results[i]); }
+        }
+        return kept.reverse();
+      };
+    }
+    Search.__nnbook = true;
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", install);
+  else install();
+})();
+
+// Math, in small pieces.  MathJax's lazy mode (ui/lazy, _config.yml) draws a formula only
+// when it nears the screen, but it still reads (compiles) every formula of the page in one
+// go at startup: 400 formulas are a ~0.2 s freeze on a desktop, ~0.9 s at phone speed.
+// Here MathJax starts without typesetting, and the page's formulas are handed to it in
+// batches of 20, those on screen first, each batch a separate task, so the page stays
+// responsive.  MathJax.startup.promise resolves when the last batch is done.
+(function () {
+  "use strict";
+  var config = window.MathJax;
+  if (!config || typeof config !== "object" || config.startup && config.startup.pageReady) return;
+  var BATCH = 20;
+  var SELECTOR = "span.math, div.math, .output_area, .tex2jax_process, .mathjax_process";
+  config.startup = config.startup || {};
+  config.startup.typeset = false;
+  config.startup.pageReady = function () {
+    var mj = window.MathJax;
+    var all = Array.prototype.filter.call(document.querySelectorAll(SELECTOR), function (el) {
+      return !el.parentElement || !el.parentElement.closest(SELECTOR);
+    });
+    var height = window.innerHeight;
+    var onScreen = function (el) {
+      var r = el.getBoundingClientRect();
+      return r.bottom > -height && r.top < 2 * height;
+    };
+    var ordered = all.filter(onScreen).concat(all.filter(function (el) { return !onScreen(el); }));
+    var i = 0;
+    var yieldToPage = function () { return new Promise(function (r) { setTimeout(r, 0); }); };
+    var next = function () {
+      if (i >= ordered.length) return Promise.resolve();
+      var batch = ordered.slice(i, i + BATCH);
+      i += BATCH;
+      return mj.typesetPromise(batch).then(yieldToPage).then(next);
+    };
+    return mj.startup.defaultPageReady().then(next);
+  };
+})();
