@@ -12,11 +12,15 @@
         (each question's test output: the checkers' hints).  Default DIR: SUBMISSIONS/graded.
 
 otter does the grading; this script only adds what a course needs around it.  Each submission
-is graded in its own process group with a time limit: a submission that loops forever, exits
-the interpreter or kills its kernel gets 0 on every question and a note saying why, and never
-stops the grading of the others.  The hidden tests re-import nnbook before they use its
-checkers (patching them in the notebook changes nothing) and fail any answer that calls
-nnbook's own implementation (the checkers' own_code=True).
+is graded in its own process group with a time limit: a submission that loops forever or kills
+its kernel gets 0 on every question and a note saying why, and never stops the grading of the
+others (a sys.exit() inside an answer only fails the questions that call it).  The hidden
+tests re-import nnbook, check that its checkers still tell right from wrong (selftest: a
+notebook that patched NumPy or the checkers fails them), and fail any answer that calls
+nnbook's own implementation (own_code=True).  otter runs the hidden tests inside the student's
+kernel, so code that rewrites the test files or the import system can still defeat them: the
+`flags` column of grades.csv names submissions whose source touches such things, for a person
+to read.
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ import argparse
 import csv
 import glob
 import json
+import re
 import os
 import shutil
 import signal
@@ -72,6 +77,31 @@ def autograder_zip(name: str) -> Path:
     return Path(zips[-1])
 
 
+# Source patterns a submission has no reason to contain; they are flagged for a person to read.
+SUSPICIOUS = {
+    "test files": r"tests[/\\]|\.otter|otter\.|grader\.",
+    "the import system": r"sys\.modules|meta_path|path_hooks|importlib|__import__|builtins",
+    "the profiler": r"setprofile|settrace|threading|multiprocessing|concurrent\.futures",
+    "patching": r"\b(np|numpy|nnbook|checkers)\.[A-Za-z_][\w.]*\s*=(?!=)|setattr\(",
+    "exits": r"os\._exit|os\.kill|sys\.exit|signal\.",
+}
+
+
+def flags(submission: Path) -> str:
+    """The kinds of suspicious code in the submission's code cells, '; '-separated."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(submission, as_version=4)
+    except Exception:  # noqa: BLE001 - an unreadable notebook is flagged, not fatal
+        return "unreadable notebook"
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code"
+                     and not c.source.lstrip().startswith(("grader.check", "# Initialize Otter")))
+    code = "\n".join(line for line in code.splitlines()
+                     if not line.strip().startswith(("import otter", "grader = otter")))
+    return "; ".join(kind for kind, pattern in SUSPICIOUS.items() if re.search(pattern, code))
+
+
 def grade_one(submission: Path, zip_path: Path, timeout: float) -> tuple[dict, str, str]:
     """Grade one submission in its own process group; returns (scores, status, feedback)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,7 +130,9 @@ def grade_one(submission: Path, zip_path: Path, timeout: float) -> tuple[dict, s
         output = test.get("output", "").strip()
         # the checkers' verdicts (FAIL lines and hints) first, otter's full report after
         verdicts = [line.strip() for line in output.splitlines()
-                    if line.strip().startswith(("AssertionError: FAIL", "FAIL", "hint:"))]
+                    if line.strip().startswith(("AssertionError: FAIL", "FAIL", "hint:"))
+                    or re.match(r"\s*(\w+\.)*\w*(Error|Exit|Exception)\b.*", line)
+                    and "Traceback" not in line]
         feedback.append(f"## {test['name']}: {test['score']:g} / {test['max_score']:g}\n"
                         + "".join(f"    {v}\n" for v in dict.fromkeys(verdicts))
                         + f"\n{output}\n")
@@ -140,6 +172,7 @@ def grade(name: str, folder: Path, out: Path | None = None, timeout: float = 300
         row["total"] = sum(row[q] for q in parts)
         row["possible"] = sum(parts.values())
         row["status"] = status
+        row["flags"] = flags(sub)
         rows.append(row)
         (out / f"{sub.stem}.txt").write_text(f"# {sub.name}: {row['total']:g} / "
                                              f"{row['possible']:g} ({status})\n\n{feedback}\n")

@@ -28,6 +28,8 @@ import inspect
 import math
 import os
 import sys
+import threading
+import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Callable
@@ -44,7 +46,7 @@ from .optimizers import get_optimizer
 __all__ = [
     "CheckResult", "Comparison", "StudentMistake", "compare",
     "check_activation", "check_loss", "check_layer_backward", "check_forward",
-    "check_network_backward", "check_optimizer_step", "check_training_loop",
+    "check_network_backward", "check_optimizer_step", "check_training_loop", "selftest",
 ]
 
 _KINKS = {"relu": (0.0,), "leaky_relu": (0.0,), "step": (0.0,), "sign": (0.0,),
@@ -193,11 +195,21 @@ class _Runner:
                 depth -= 1
 
         previous = sys.getprofile()
+        previous_threads = threading.getprofile()
         sys.setprofile(profile)
+        threading.setprofile(profile)        # threads the function starts are watched too
         try:
             out = fn(*args)
         finally:
+            switched_off = sys.getprofile() is not profile
             sys.setprofile(previous)
+            threading.setprofile(previous_threads)
+        if switched_off and "watch" not in self.reported:
+            self.reported.add("watch")
+            self.result.comparisons.append(Comparison(
+                f"{label} leaves the checker's watch on", False, math.inf, math.inf,
+                hint="your function changed sys.setprofile, which the checker uses to see "
+                     "what it calls: leave it alone"))
         if called and "own code" not in self.reported:
             self.reported.add("own code")
             names = ", ".join(dict.fromkeys(called))
@@ -220,6 +232,10 @@ def _ratio_hint(mine, ref, hints) -> str:
     if c0 == 0 or share < 0.8:
         return ""
     how = "everywhere" if share == 1.0 else f"in {share:.0%} of the entries"
+    if math.isclose(c0, 1.0, rel_tol=1e-3) and share == 1.0:
+        rel = float(np.max(np.abs(c - 1.0)))
+        return (f"small differences in every entry (up to {rel:.1e} relative): float32 instead "
+                f"of float64 (NumPy's default), or an approximate formula?")
     if math.isclose(c0, 1.0, rel_tol=1e-3):   # right in most entries: no factor to blame
         return (f"yours agrees with the reference in {share:.0%} of the entries and differs in "
                 f"the rest: look at the entries where it differs (above) and what is special "
@@ -513,7 +529,9 @@ def check_loss(value, grad, name, *, n_out=3, m=6, seed=0, rtol=1e-6, atol=1e-9,
        fail a right gradient).
 
     For ``softmax_cross_entropy`` (from logits) the cost is also checked at large logits
-    (``Z + 1000``: a log of a softmax computed naively is ``log(inf/inf)``; use log-sum-exp),
+    (``Z + 1000``: a log of a softmax computed naively is ``log(inf/inf)``) and with one wrong
+    class 800 above the others (the log of a softmax that underflowed to 0 is ``-inf``): both
+    need log-sum-exp,
     and a softmax along the wrong axis is named.  Changing ``Y_hat`` or ``Y`` in place is
     reported.
 
@@ -568,17 +586,23 @@ def check_loss(value, grad, name, *, n_out=3, m=6, seed=0, rtol=1e-6, atol=1e-9,
     except Exception as exc:  # noqa: BLE001
         result.comparisons.append(_raised(label, exc))
     if loss.name == "softmax_cross_entropy":
-        label = "value vs nnbook at large logits (Z + 1000)"
-        try:
-            big = cost(Y_hat + 1000.0)
-            cmp = compare(label, big, loss.value(Y_hat + 1000.0, Y), rtol=rtol, atol=atol,
-                          where=lambda idx: "the cost")
-            if not cmp.passed and not math.isfinite(big):
-                cmp.hint = ("the cost overflowed: compute log softmax from the logits with "
-                            "log-sum-exp, log s_k = z_k − max z − log Σ_j exp(z_j − max z)")
-            result.comparisons.append(cmp)
-        except Exception as exc:  # noqa: BLE001
-            result.comparisons.append(_raised(label, exc))
+        far = Y_hat.copy()                 # one wrong class per sample 800 above the others
+        wrong_class = (np.argmax(Y, axis=0) + 1) % Y.shape[0]
+        far[wrong_class, np.arange(Y.shape[1])] += 800.0
+        for label, Zc in (("value vs nnbook at large logits (Z + 1000)", Y_hat + 1000.0),
+                          ("value vs nnbook with logits 800 apart", far)):
+            try:
+                with np.errstate(all="ignore"):
+                    big = cost(Zc)
+                cmp = compare(label, big, loss.value(Zc, Y), rtol=rtol, atol=atol,
+                              where=lambda idx: "the cost")
+                if not cmp.passed and not math.isfinite(big):
+                    cmp.hint = ("the cost overflowed: compute log softmax from the logits with "
+                                "log-sum-exp, log s_k = z_k − max z − log Σ_j exp(z_j − max z) "
+                                "(the log of a softmax that underflowed to 0 is −inf)")
+                result.comparisons.append(cmp)
+            except Exception as exc:  # noqa: BLE001
+                result.comparisons.append(_raised(label, exc))
     if grad is not None:
         label = f"grad vs nnbook {loss.name}_grad"
         try:
@@ -754,6 +778,8 @@ def check_forward(forward_fn, sizes=(4, 5, 3, 2), activations=("relu", "tanh", "
         result.comparisons.append(_raised("forward_fn(params, activations, X)", exc))
         return _finish(result, verbose)
     cache = None
+    if isinstance(out, list) and len(out) == 2 and isinstance(out[1], (list, tuple)):
+        out = tuple(out)                       # [A_L, cache]: as good as a tuple
     if isinstance(out, tuple):
         if len(out) != 2:
             result.comparisons.append(_raised("forward_fn(params, activations, X)", StudentMistake(
@@ -856,6 +882,12 @@ def check_network_backward(backward_fn, sizes=(4, 5, 3, 2),
         grads = [tuple(g) for g in grads]
         if any(len(g) != 2 for g in grads):
             raise StudentMistake("each entry of the result must be a pair (dW, db)")
+        shapes = [tuple(np.shape(a) for a in g) for g in grads]
+        wanted = [(r[0].shape, r[1].shape) for r in refs]
+        if shapes != wanted and shapes[::-1] == wanted:
+            raise StudentMistake("the list is in reverse order: entry 0 must be layer 1's "
+                                 "(dW1, db1), the last entry layer L's (fill grads[l] while "
+                                 "going backward, or reverse the list at the end)")
     except Exception as exc:  # noqa: BLE001
         result.comparisons.append(_raised(label, exc))
         return _finish(result, verbose)
@@ -911,8 +943,8 @@ def _optimizer_hints(name: str, hyper: dict, t: int) -> dict:
 class _Variants:
     """Steps of common wrong versions of an adaptive method, run alongside the reference."""
 
-    def __init__(self, name: str, hyper: dict):
-        self.name, self.h = name, hyper
+    def __init__(self, name: str, hyper: dict, form: str = "sum"):
+        self.name, self.h, self.form = name, hyper, form
         self.state: dict = {}
 
     def step(self, t: int, g) -> dict:
@@ -927,7 +959,17 @@ class _Variants:
                 -lr * m_hat / np.sqrt(v_hat + eps)
             out["only m is bias-corrected: v̂ = v/(1−β2^t) too"] = -lr * m_hat / (np.sqrt(v) + eps)
             out["only v is bias-corrected: m̂ = m/(1−β1^t) too"] = -lr * m / (np.sqrt(v_hat) + eps)
-            out["the second moment uses g, not g²: v = β2·v + (1−β2)·g²"] = None
+            for dt, what in ((1, "counted from 2 (t incremented twice, or before the first "
+                                  "step?)"), (-1, "counted from 0 (increment t before using it)")):
+                if t + dt >= 1:
+                    out[f"t is off by one, {what}: t = 1 at the first step; keep t in `state`"] = \
+                        -lr * (m / (1 - b1 ** (t + dt))) / (np.sqrt(v / (1 - b2 ** (t + dt))) + eps)
+        elif self.name in ("momentum", "heavy_ball") and "beta" in h and self.form == "sum":
+            v_old = s.get("v", 0.0)
+            s["v"] = h["beta"] * v_old + g
+            if t > 1:
+                out["θ moved with the old velocity: update v first (v = βv + g), then θ -= lr·v"] = \
+                    -lr * v_old
         elif self.name in ("rmsprop", "adagrad"):
             if self.name == "rmsprop":
                 v = s["v"] = h["beta"] * s.get("v", 0.0) + (1 - h["beta"]) * g * g
@@ -1018,6 +1060,15 @@ def check_optimizer_step(step_fn, name, *, steps=5, shape=(4, 3), seed=0, rtol=1
         except Exception as exc:  # noqa: BLE001
             result.comparisons.append(_raised(f"constructing your optimizer with {given}", exc))
             return _finish(result, verbose)
+    if hasattr(step_fn, "step") and not isinstance(step_fn, type):
+        # an instance: rebuilt with the test's hyperparameters where its class takes them, so
+        # that its own defaults (or the values it was made with) do not decide the comparison
+        given = _accepted(type(step_fn).__init__, full, 1)
+        if given:
+            try:
+                step_fn = type(step_fn)(**given)
+            except Exception:  # noqa: BLE001 - keep the instance as it was given
+                pass
     if hasattr(step_fn, "step"):
         method = step_fn.step
 
@@ -1035,7 +1086,8 @@ def check_optimizer_step(step_fn, name, *, steps=5, shape=(4, 3), seed=0, rtol=1
     rng = np.random.default_rng(seed)
     theta_ref = rng.normal(size=shape)
     theta_mine = theta_ref.copy()
-    variants = _Variants(reference.name, full)
+    variants = _Variants(reference.name, full, getattr(reference, "form", "sum"))
+    passed: list = []          # (the gradient array your step got, a copy of its values)
     for t in range(1, steps + 1):
         grad = rng.normal(size=shape) * 10.0 ** rng.uniform(-3.0, 0.0, size=shape)
         before_ref, before_mine = theta_ref.copy(), theta_mine.copy()
@@ -1045,6 +1097,7 @@ def check_optimizer_step(step_fn, name, *, steps=5, shape=(4, 3), seed=0, rtol=1
         holder = {}
 
         def call(g):
+            passed.append((g, g.copy()))
             holder["out"] = step(theta_mine, g)
 
         try:
@@ -1059,10 +1112,21 @@ def check_optimizer_step(step_fn, name, *, steps=5, shape=(4, 3), seed=0, rtol=1
         cmp = compare(label, theta_mine - before_mine, theta_ref - before_ref, rtol=rtol,
                       atol=atol, where=lambda idx, t=t: f"step {t}, entry {idx}",
                       hints=_optimizer_hints(reference.name, full, t), mistakes=wrong)
-        if not cmp.passed and np.array_equal(theta_mine, before_mine):
-            cmp.hint = (cmp.hint + "; " if cmp.hint else "") + \
-                "theta did not change: update it in place (theta -= ...) or return the new theta"
+        if not cmp.passed and np.array_equal(theta_mine, before_mine) and not cmp.hint:
+            cmp.hint = ("theta did not change: update it in place (theta -= ...) or return the "
+                        "new theta" + (" (or did θ move before v was updated?)"
+                                       if reference.name in ("momentum", "nesterov") else ""))
         result.comparisons.append(cmp)
+        changed = [k + 1 for k, (g, values) in enumerate(passed[:-1])
+                   if not np.array_equal(g, values)]
+        if changed and "earlier grad" not in run.reported:
+            run.reported.add("earlier grad")
+            result.comparisons.append(Comparison(
+                f"step {t}: the gradients of earlier steps are left unchanged", False, math.inf,
+                math.inf, hint=f"the gradient array of step {changed[0]} changed during a later "
+                               f"step: you kept `grad` itself in `state` (state['v'] = grad) and "
+                               f"then changed it in place; keep a copy (grad.copy()) or compute "
+                               f"new arrays"))
         if not cmp.passed:
             # later steps start from your θ: compare steps from the same point, not drifts
             theta_ref[...] = theta_mine
@@ -1070,22 +1134,25 @@ def check_optimizer_step(step_fn, name, *, steps=5, shape=(4, 3), seed=0, rtol=1
 
 
 # --- a whole training loop --------------------------------------------------------------
-def check_training_loop(train_fn, *, min_accuracy=0.9, seed=0, max_epochs=None,
-                        own_code=False, verbose=True) -> CheckResult:
+def check_training_loop(train_fn, *, min_accuracy=0.9, seed=0, require_losses=False,
+                        max_seconds=None, own_code=False, verbose=True) -> CheckResult:
     r"""Check your training loop: trained on the 8×8 digits, does your network classify held-out digits?
 
     Your function ``train_fn(X, Y, seed)`` gets the training images ``X`` ``(64, m)``
     (pixels in :math:`[0, 1]`, samples in columns) and one-hot labels ``Y`` ``(10, m)``, and
-    returns ``predict`` — a function mapping images ``(64, k)`` to class scores ``(10, k)``
-    (probabilities or logits) or to labels ``(k,)`` — or ``(predict, losses)`` with the
-    training cost after each epoch.  The checker holds out a stratified 25 % of the 1,797
-    digits (the same split for every seed), and checks that
+    returns ``(predict, losses)``: ``predict`` maps images ``(64, k)`` to class scores
+    ``(10, k)`` (probabilities or logits; labels ``(k,)`` are accepted too), and ``losses`` is
+    the training cost after each epoch (returning ``predict`` alone is accepted unless
+    ``require_losses``).  The checker holds out a stratified 25 % of the 1,797 digits (the
+    same split for every seed), and checks that
 
     1. the test accuracy of ``predict`` reaches ``min_accuracy``;
-    2. ``losses`` (when returned) are finite and the last is below the first;
-    3. calling ``train_fn`` again with the same ``seed`` gives the same predictions
-       (a run that cannot be reproduced cannot be graded or debugged);
-    4. ``X`` and ``Y`` are not changed in place.
+    2. ``losses`` are finite and the last is below the first;
+    3. calling ``train_fn`` again with the same ``seed`` gives the same scores and losses, bit
+       for bit (a run that cannot be reproduced cannot be graded or debugged), and with
+       another seed different ones (the seed must be used);
+    4. ``X`` and ``Y`` are not changed in place, and (with ``max_seconds``) one training run
+       takes at most that long.
 
     Shapes: ``X`` ``(64, m)``, ``Y`` ``(10, m)``.  Chapter: *Training a network end to end*.
 
@@ -1097,7 +1164,12 @@ def check_training_loop(train_fn, *, min_accuracy=0.9, seed=0, max_epochs=None,
         Test accuracy to reach (a softmax regression reaches about 0.95 on this split; an MLP
         about 0.97).
     seed : int
-        Passed to ``train_fn``.
+        Passed to ``train_fn`` (and ``seed + 1`` for the check that the seed is used).
+    require_losses : bool
+        Fail when ``train_fn`` returns no losses.
+    max_seconds : float, optional
+        Fail (this check only) when one call of ``train_fn`` takes longer.  Measured time is
+        machine-dependent: leave a wide margin.
     own_code : bool
         Fail when your training loop calls ``nnbook``'s own implementation (for graded work).
 
@@ -1116,30 +1188,36 @@ def check_training_loop(train_fn, *, min_accuracy=0.9, seed=0, max_epochs=None,
     result.accuracy = float("nan")
     run = _Runner(result, own_code)
 
-    def train():
-        out = run(train_fn, X, Y, seed, names=("X", "Y"), label="train_fn")
+    def train(s):
+        start = time.perf_counter()
+        out = run(train_fn, X, Y, s, names=("X", "Y"), label="train_fn")
+        seconds = time.perf_counter() - start
         losses = None
-        if isinstance(out, tuple):
+        if isinstance(out, (tuple, list)):
             if len(out) != 2:
-                raise StudentMistake("return predict or (predict, losses)")
+                raise StudentMistake("return (predict, losses)")
             out, losses = out
         if not callable(out):
-            raise StudentMistake(f"train_fn must return a function predict(X); got "
-                                 f"{type(out).__name__}")
-        scores = run(out, X_test, names=("X_test",), label="predict")
-        scores = np.asarray(to_numpy(scores))
+            raise StudentMistake(f"train_fn must return (predict, losses) with predict a "
+                                 f"function of X; got {type(out).__name__}")
+        scores = np.asarray(to_numpy(run(out, X_test, names=("X_test",), label="predict")))
         if scores.shape == (10, X_test.shape[1]):
+            if not np.all(np.isfinite(scores)):
+                raise StudentMistake("predict returns NaN or inf: training diverged (too large "
+                                     "a learning rate, or a bug in a gradient or an optimizer "
+                                     "step?)")
             labels = scores.argmax(axis=0)
         elif scores.shape == (X_test.shape[1],):
             labels = scores.astype(int)
         else:
             raise StudentMistake(f"predict(X) for X of shape {X_test.shape} must return scores "
-                                 f"(10, {X_test.shape[1]}) or labels ({X_test.shape[1]},); got "
-                                 f"shape {scores.shape}")
-        return labels, losses
+                                 f"(10, {X_test.shape[1]}); got shape {scores.shape}")
+        if losses is not None:
+            losses = np.asarray(to_numpy(losses), dtype=np.float64).ravel()
+        return labels, scores, losses, seconds
 
     try:
-        labels, losses = train()
+        labels, scores, losses, seconds = train(seed)
     except Exception as exc:  # noqa: BLE001
         result.comparisons.append(_raised("train_fn(X, Y, seed)", exc))
         return _finish(result, verbose)
@@ -1154,17 +1232,77 @@ def check_training_loop(train_fn, *, min_accuracy=0.9, seed=0, max_epochs=None,
         f"test accuracy {acc:.3f} ≥ {min_accuracy}", acc >= min_accuracy, math.inf, math.inf,
         hint=hint))
     if losses is not None:
-        losses = np.asarray(to_numpy(losses), dtype=np.float64).ravel()
         ok = losses.size >= 2 and bool(np.all(np.isfinite(losses))) and losses[-1] < losses[0]
         result.comparisons.append(Comparison(
             "training cost finite and falling (last epoch below the first)", ok, math.inf,
             math.inf, hint="" if ok else f"costs {losses[:3]} ... {losses[-3:]}"))
-    try:
-        labels2, _ = train()
-        same = bool(np.array_equal(labels, labels2))
+    elif require_losses:
         result.comparisons.append(Comparison(
-            "the same seed gives the same predictions", same, math.inf, math.inf,
-            hint="" if same else "draw every random number from np.random.default_rng(seed)"))
+            "train_fn returns the training cost of each epoch", False, math.inf, math.inf,
+            hint="return (predict, losses), losses the training cost after each epoch"))
+    if max_seconds is not None:
+        result.comparisons.append(Comparison(
+            f"one training run takes at most {max_seconds:g} s ({seconds:.1f} s)",
+            seconds <= max_seconds, math.inf, math.inf,
+            hint="" if seconds <= max_seconds else "too slow: fewer epochs, larger minibatches, "
+                                                   "or vectorized code (no Python loop over "
+                                                   "samples)?"))
+    try:
+        labels2, scores2, losses2, _ = train(seed)
+        same = bool(np.array_equal(scores, scores2)) and (
+            losses is None or (losses2 is not None and np.array_equal(losses, losses2)))
+        result.comparisons.append(Comparison(
+            "the same seed gives the same run", same, math.inf, math.inf,
+            hint="" if same else "draw every random number from np.random.default_rng(seed), "
+                                 "and keep no state outside the function (a global counter or "
+                                 "optimizer state from an earlier call?)"))
+        _, scores3, _, _ = train(seed + 1)
+        differs = not np.array_equal(scores, scores3)
+        result.comparisons.append(Comparison(
+            "another seed gives another run", differs, math.inf, math.inf,
+            hint="" if differs else "the seed argument is ignored: start the generator with it, "
+                                    "np.random.default_rng(seed)"))
     except Exception as exc:  # noqa: BLE001
         result.comparisons.append(_raised("train_fn(X, Y, seed), second run", exc))
     return _finish(result, verbose)
+
+
+def selftest() -> bool:
+    """Check that the checkers still tell right from wrong; raise ``RuntimeError`` if not.
+
+    The hidden tests of the assignments call it after importing the checkers afresh and after
+    running a student's code: a notebook that patched NumPy (``np.all = lambda *a: True``) or
+    replaced the checkers makes a known-wrong function pass, and this fails the test.  Returns
+    True.
+    """
+    def relu(z):
+        return np.maximum(z, 0.0)
+
+    def sgd(theta, grad, state, lr=0.1):
+        theta -= lr * grad
+
+    def sgd_half(theta, grad, state):
+        theta -= 0.05 * grad
+
+    def in_place(z):
+        z *= 1.0 + (z < 0) * -1.0
+        return z
+
+    verdicts = {
+        "a right ReLU passes": bool(check_activation(relu, None, "relu", verbose=False)),
+        "a wrong ReLU fails": not check_activation(lambda z: z + 1.0, None, "relu",
+                                                   verbose=False),
+        "an in-place ReLU fails": not check_activation(in_place, None, "relu", verbose=False),
+        "a wrong cost fails": not check_loss(lambda A, Y: 0.0, None, "mse", verbose=False),
+        "a right SGD step passes": bool(check_optimizer_step(sgd, "sgd", lr=0.1,
+                                                             verbose=False)),
+        "a wrong SGD step fails": not check_optimizer_step(sgd_half, "sgd", lr=0.1,
+                                                           verbose=False),
+        "NumPy compares": bool(np.all(np.array([1.0, 2.0]) == np.array([1.0, 3.0]))) is False
+                          and not np.array_equal(np.zeros(2), np.ones(2)),
+    }
+    broken = [name for name, ok in verdicts.items() if not ok]
+    if broken:
+        raise RuntimeError("the grading environment was changed (" + "; ".join(broken) +
+                           "): nothing in this notebook may patch NumPy or nnbook")
+    return True

@@ -616,8 +616,8 @@ class Standardizer:
 
     Attributes
     ----------
-    mean_, std_ : arrays ``(n_0, 1)``
-        The statistics from :meth:`fit` (broadcast over the columns).
+    mean_, std_ : array
+        The statistics from :meth:`fit`, shape ``(n_0, 1)`` (broadcast over the columns).
 
     Examples
     --------

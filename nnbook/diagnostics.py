@@ -40,8 +40,9 @@ def lr_range_test(net, X, Y, lr_min: float = 1e-5, lr_max: float = 10.0, steps: 
     ----------
     net : Network
         Trained for at most ``steps`` steps, then restored to its parameters on entry.
-    X, Y : arrays ``(n_0, m)``, ``(n_L, m)`` or labels ``(m,)``
-        Training data (checked as :func:`~nnbook.training.fit` checks it).
+    X, Y : array
+        Training data, ``(n_0, m)`` and ``(n_L, m)`` or labels ``(m,)`` (checked as
+        :func:`~nnbook.training.fit` checks it).
     lr_min, lr_max : float
         The first and last learning rate, ``0 < lr_min < lr_max``.
     steps : int

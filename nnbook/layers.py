@@ -99,15 +99,16 @@ class Dense:
 
     Attributes
     ----------
-    W, b : arrays ``(n_out, n_in)`` and ``(n_out, 1)``
-        Parameters (with ``batchnorm``, ``b`` is a constant 0, not a parameter).
+    W, b : array
+        Parameters, of shapes ``(n_out, n_in)`` and ``(n_out, 1)`` (with ``batchnorm``,
+        ``b`` is a constant 0, not a parameter).
     bn : BatchNorm or None
         The batch-normalization step; its ``gamma``, ``beta`` are the layer's too.
     Z_tilde : array or None
         With ``batchnorm``, the normalized :math:`\tilde Z` the activation was applied to.
-    dW, db : arrays of the same shapes
-        Gradients of the cost, written by :meth:`backward`.
-    A_prev, Z, A : arrays
+    dW, db : array
+        Gradients of the cost, of the same shapes, written by :meth:`backward`.
+    A_prev, Z, A : array
         The cache of the last :meth:`forward`, kept for :meth:`backward`.  ``A`` is
         :math:`g(Z)` *before* dropout; the layer returns the dropped-out output.
     dZ : array or None
@@ -318,12 +319,13 @@ class BatchNorm:
 
     Attributes
     ----------
-    gamma, beta : arrays ``(n, 1)``
-        Scale (starts at 1) and shift (starts at 0): learned parameters.
-    dgamma, dbeta : arrays ``(n, 1)``
-        Their gradients, written by :meth:`backward`.
-    running_mean, running_var : arrays ``(n, 1)``
-        Running statistics (start at 0 and 1), used when ``training=False``; not learned.
+    gamma, beta : array
+        Scale (starts at 1) and shift (starts at 0), shape ``(n, 1)``: learned parameters.
+    dgamma, dbeta : array
+        Their gradients, shape ``(n, 1)``, written by :meth:`backward`.
+    running_mean, running_var : array
+        Running statistics (start at 0 and 1), shape ``(n, 1)``, used when
+        ``training=False``; not learned.
     Z_hat : array or None
         The normalized :math:`\hat Z` of the last :meth:`forward` (its cache, with
         ``inv_std`` :math:`= 1/\sqrt{\sigma^2+\varepsilon}` and whether it was a training pass).

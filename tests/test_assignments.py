@@ -104,8 +104,12 @@ def test_hw1_reference_buggy_cheating_and_crashing_submissions(built):
              "for _f in ('check_activation', 'check_loss', 'check_layer_backward', 'check_forward',"
              " 'check_network_backward'):\n    setattr(nnbook.checkers, _f, ok)"),
             ("    return np.maximum(z, 0.0)", "    return z"),
-            ("    return (softmax(Z) - Y) / Y.shape[1]",
+            ("    return (E / E.sum(axis=0, keepdims=True) - Y) / Y.shape[1]",
              "    return nnbook.losses.softmax_cross_entropy_grad(Z, Y)"),
+        ]),
+        "patches_numpy": variant(built, HW1, [
+            ("import numpy as np", "import numpy as np\nnp.all = lambda *a, **k: True"),
+            ("    return np.maximum(z, 0.0)", "    return z"),
         ]),
         "exits": variant(built, HW1, [("    return np.maximum(z, 0.0)",
                                        "    import sys\n    sys.exit(0)")]),
@@ -126,6 +130,13 @@ def test_hw1_reference_buggy_cheating_and_crashing_submissions(built):
     assert scores(rows["cheater"]) == {"q1_activations": 3.0, "q2_dense_layer": 4.0,
                                        "q3_losses": 2.0, "q4_backprop": 4.0}
     assert "nnbook's implementation" in (out / "cheater.txt").read_text()
+    # a notebook that makes NumPy lie fails the checkers' self-test in every hidden test
+    assert sum(scores(rows["patches_numpy"]).values()) == 0.0
+    assert "grading environment was changed" in (out / "patches_numpy.txt").read_text()
+    # suspicious source is flagged for a person to read; honest work is not
+    assert rows["reference"]["flags"] == "" and rows["buggy"]["flags"] == ""
+    assert "patching" in rows["cheater"]["flags"] and "patching" in rows["patches_numpy"]["flags"]
+    assert "exits" in rows["kills_its_kernel"]["flags"]
     # sys.exit inside an answer fails that answer; the grader carries on
     assert scores(rows["exits"]) == {**full, "q1_activations": 3.0}
     assert rows["kills_its_kernel"]["status"].startswith("crashed")

@@ -361,3 +361,117 @@ def test_check_training_loop_refuses_nnbooks_fit_when_own_code_is_asked():
     assert check_training_loop(with_fit, min_accuracy=0.5, verbose=False)
     res = check_training_loop(with_fit, min_accuracy=0.5, own_code=True, verbose=False)
     assert not res and "nnbook's implementation" in hints(res)
+
+
+# --- issue 14, second review: cheats, false passes, false fails ------------------------------
+def test_log_of_a_stable_softmax_fails_when_logits_are_far_apart():
+    def value(Z, Y):
+        return -np.sum(Y * np.log(softmax_stable(Z))) / Y.shape[1]
+
+    with np.errstate(all="ignore"):
+        res = check_loss(value, None, "softmax_cross_entropy", verbose=False)
+    assert res.comparisons[0].passed and res.comparisons[1].passed   # right, and shift-proof
+    assert not res.comparisons[2].passed and "log-sum-exp" in res.comparisons[2].hint
+
+
+def test_switching_off_the_watch_or_using_a_thread_is_caught():
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    def switch_off(z):
+        sys.setprofile(None)
+        return nb.activations.relu(z)
+
+    res = check_activation(switch_off, None, "relu", own_code=True, verbose=False)
+    assert not res and "setprofile" in hints(res)
+
+    def in_a_thread(z):
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(nb.activations.relu, z).result()
+
+    res = check_activation(in_a_thread, None, "relu", own_code=True, verbose=False)
+    assert not res and "nnbook's implementation" in hints(res)
+
+
+def test_selftest_fails_when_numpy_is_patched(monkeypatch):
+    from nnbook import checkers
+
+    assert checkers.selftest()
+    monkeypatch.setattr(np, "all", lambda *a, **k: True)
+    with pytest.raises(RuntimeError, match="grading environment was changed"):
+        checkers.selftest()
+
+
+def test_a_gradient_kept_in_state_and_changed_later_is_reported():
+    def aliasing(theta, grad, state, lr=0.1, beta=0.9):
+        if "v" not in state:
+            state["v"] = grad                       # the caller's array itself
+        else:
+            state["v"] *= beta
+            state["v"] += grad
+        theta -= lr * state["v"]
+
+    res = check_optimizer_step(aliasing, "momentum", lr=0.1, beta=0.9, verbose=False)
+    assert not res and "kept `grad` itself in `state`" in hints(res)
+
+
+def test_momentum_moving_theta_before_v_and_adam_t_off_by_one_are_named():
+    def late(theta, grad, state, lr=0.1, beta=0.9):
+        theta -= lr * state.get("v", 0.0)
+        state["v"] = beta * state.get("v", 0.0) + grad
+
+    res = check_optimizer_step(late, "momentum", lr=0.1, beta=0.9, verbose=False)
+    assert "update v first" in hints(res)
+
+    def adam_t2(theta, grad, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        state["t"] = state.get("t", 0) + 1
+        adam_step(theta, grad, state, lr, beta1, beta2, eps)    # increments t again
+
+    res = check_optimizer_step(adam_t2, "adam", lr=0.01, verbose=False)
+    assert not res and "t is off by one" in hints(res)
+
+
+def test_an_optimizer_instance_is_rebuilt_with_the_tests_hyperparameters():
+    class Adam:
+        def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+            self.h, self.state = dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps), {}
+
+        def step(self, theta, grad):
+            adam_step(theta, grad, self.state, **self.h)
+
+    assert check_optimizer_step(Adam(), "adam", lr=0.01, verbose=False)
+
+
+def test_float32_differences_get_a_float32_hint_and_forward_may_return_a_list():
+    res = check_activation(lambda z: (1 / (1 + np.exp(-z.astype(np.float32)))), None,
+                           "sigmoid", rtol=1e-10, atol=0.0, verbose=False)
+    assert not res and "float32" in res.comparisons[0].hint
+    assert check_forward(lambda p, g, X: list(forward(p, g, X)), verbose=False)
+
+
+def test_a_reversed_gradient_list_is_named():
+    res = check_network_backward(lambda *a: backward(*a)[::-1], verbose=False)
+    assert not res and "reverse order" in hints(res)
+
+
+def test_training_loop_seed_losses_time_and_nan_checks():
+    def ignores_seed(X, Y, seed):
+        return softmax_regression(X, Y, 42, epochs=5)
+
+    res = check_training_loop(ignores_seed, min_accuracy=0.5, verbose=False)
+    assert [c.label for c in res.failures] == ["another seed gives another run"]
+
+    def no_losses(X, Y, seed):
+        return softmax_regression(X, Y, seed, epochs=5)[0]
+
+    res = check_training_loop(no_losses, min_accuracy=0.5, require_losses=True, verbose=False)
+    assert any("training cost of each epoch" in c.label for c in res.failures)
+    res = check_training_loop(lambda X, Y, s: softmax_regression(X, Y, s, epochs=5),
+                              min_accuracy=0.5, max_seconds=1e-6, verbose=False)
+    assert [c.label.split(" (")[0] for c in res.failures] == ["one training run takes at most 1e-06 s"]
+
+    def diverged(X, Y, seed):
+        return (lambda Xt: np.full((10, Xt.shape[1]), np.nan)), [1.0, np.nan]
+
+    res = check_training_loop(diverged, verbose=False)
+    assert not res and "diverged" in hints(res)
