@@ -158,14 +158,13 @@ class _Runner:
         self.allowed = {c for c in (getattr(f, "__code__", None) for f in allowed) if c}
         self.reported: set = set()
 
-    def __call__(self, fn, *args, names=(), label="your function", returns=True,
-                 mutable=()):
+    def __call__(self, fn, *args, names=(), label="your function", returns=True):
         copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
         before = [a.copy() if isinstance(a, np.ndarray) else None for a in copies]
         out = self._watched(fn, copies, label) if self.own_code else fn(*copies)
         for i, (a, b) in enumerate(zip(copies, before)):
             name = names[i] if i < len(names) else f"argument {i + 1}"
-            if b is None or name in mutable or name in self.reported:
+            if b is None or name in self.reported:
                 continue
             if a.shape != b.shape or not np.array_equal(a, b, equal_nan=True):
                 self.reported.add(name)
@@ -713,9 +712,10 @@ def check_layer_backward(backward_fn, activation="sigmoid", *, n_in=4, n_out=3, 
 
 # --- a network's forward and backward pass ----------------------------------------------
 def _small_network(sizes, activations, seed):
+    """A random network (squared-error loss, random biases) and an input batch of 7 samples."""
     from .network import Network
 
-    net = Network(list(sizes), activations=list(activations), seed=seed)
+    net = Network(list(sizes), activations=list(activations), loss="mse", seed=seed)
     rng = np.random.default_rng(seed + 1)
     for layer in net.layers:
         layer.b[...] = rng.normal(0.0, 0.5, layer.b.shape)
@@ -788,7 +788,7 @@ def check_forward(forward_fn, sizes=(4, 5, 3, 2), activations=("relu", "tanh", "
         out, cache = out
     no_last = net.layers[-1].Z
     mistakes = {"A^[L] = Z^[L]: the last layer's activation is not applied": no_last}
-    Z_nobias, A_nb = [], X
+    A_nb = X
     for layer in net.layers:
         A_nb = layer.g.forward(layer.W @ A_nb)
     mistakes["the biases b^[l] are not added"] = A_nb
@@ -848,13 +848,7 @@ def check_network_backward(backward_fn, sizes=(4, 5, 3, 2),
     -------
     CheckResult
     """
-    from .network import Network
-
-    net = Network(list(sizes), activations=list(activations), loss="mse", seed=seed)
-    rng = np.random.default_rng(seed + 1)
-    for layer in net.layers:
-        layer.b[...] = rng.normal(0.0, 0.5, layer.b.shape)
-    X = rng.normal(size=(sizes[0], 7))
+    net, X, rng = _small_network(sizes, activations, seed)
     Y = rng.normal(size=(sizes[-1], 7))
     net.loss_and_grad(X, Y)
     refs = [(layer.dW.copy(), layer.db.copy()) for layer in net.layers]
@@ -977,7 +971,7 @@ class _Variants:
                 v = s["v"] = s.get("v", 0.0) + g * g
             out["ε inside the square root: the step is lr·g/(√v + ε), not lr·g/√(v + ε)"] = \
                 -lr * g / np.sqrt(v + eps)
-        return {k: v for k, v in out.items() if v is not None}
+        return out
 
 
 def _hyperparameters(reference) -> dict:

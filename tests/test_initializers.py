@@ -95,10 +95,11 @@ def test_normal_and_uniform_with_parameters():
     np.testing.assert_array_equal(init.normal((2, 3), 0, std=0.0), np.zeros((2, 3)))
 
 
-def test_normal_is_gaussian():
+@pytest.mark.parametrize("draw, gain", [(init.he_normal, 2), (init.lecun_normal, 1)])
+def test_normal_is_gaussian(draw, gain):
     """About 68.3% of normal draws lie within one std, 95.4% within two (uniform: 57.7%, 100%)."""
-    W = init.he_normal(SHAPE, 5)
-    s = math.sqrt(2 / N_IN)
+    W = draw(SHAPE, 5)
+    s = math.sqrt(gain / N_IN)
     assert np.mean(np.abs(W) < s) == pytest.approx(0.6827, abs=0.01)
     assert np.mean(np.abs(W) < 2 * s) == pytest.approx(0.9545, abs=0.01)
 
