@@ -23,7 +23,7 @@
 
 4. BibTeX titles write math the LaTeX way, ``{$O(1/k^2)$}``; pybtex passes it on as text, so
    the bibliography would show raw dollars.  In the bibliography's entries, ``$...$`` becomes
-   inline math, which MathJax typesets like any other equation.
+   inline math, which KaTeX renders like any other equation.
 
 5. One icon library, not two.  pydata-sphinx-theme links its icon font (Font Awesome 6, CSS
    and webfonts, ~150 KB used) and also ``fontawesome.js`` (1.5 MB), which redraws the same
@@ -51,7 +51,14 @@
     labelled the entries alphabetically ("[Nie15]"), so a reader could not match the two.
     The style ``nnbook`` (``bibtex_default_style`` in _config.yml) is pybtex's ``alpha`` with
     author-year labels: "Nielsen, 2015", "Baldi and Sadowski, 2013", "Rumelhart et al.,
-    1986", with a, b, ... where two entries would share one.
+    1986", with a, b, ... where two entries would share one.  The citations in the text say
+    the same year: sphinxcontrib-bibtex's author-year references print the entry's ``year``
+    field ("LeCun et al., 1998" for both of LeCun's 1998 papers), so its ``year`` node is
+    replaced by one that reads the year, suffix included, off the entry's label ("1998a").
+    And each entry ends with links back to where the book cites it ("Cited in: 2. The
+    perceptron; 5. Backpropagation (1, 2)"), made from the places sphinxcontrib-bibtex
+    records for every citation (the website only: the single page of the PDF has no
+    page-unique anchors to point at).
 
 11. Signatures in the API reference leave out private parameters (``_parents``, ``_op``:
     a name starting with an underscore is the package's own business, not the reader's).
@@ -61,6 +68,27 @@
    extension registered any under that name.  sphinx-exercise registers its nodes for
    "singlehtml", so myst-nb's (registered for "html" only) went missing and the build
    stopped at its first hidden code cell.  The "html" handlers fill in what "singlehtml" lacks.
+
+13. The index of names (Sphinx's ``genindex``: every function, class and method of the API
+    reference) is in the sidebar, as the last entry of the Back matter.  sphinx-external-toc
+    accepts only files and full URLs in _toc.yml, though Sphinx's toctree knows ``genindex``
+    as a page it generates; the entry is added to that toctree after sphinx-external-toc has
+    made it, before Sphinx reads the tree.
+
+12. Math is rendered when the site is built, not on the reader's device.  MathJax, even
+    typesetting lazily, kept a phone's main thread busy for over half a second per chapter
+    (200-400 formulas).  sphinxcontrib-katex (``katex_prerender: true`` in _config.yml) has
+    KaTeX write each formula as HTML, with MathML beside it for screen readers, while Sphinx
+    writes the page: a page needs KaTeX's stylesheet and fonts and no script.  Two settings
+    are made here, where the extension offers no option for them: a formula KaTeX cannot
+    parse stops the build with KaTeX's message (``throwOnError``; the extension's default
+    would print it in red on the site), and so does TeX that KaTeX only accepts with a
+    warning (``strict``).  And a display equation reaches KaTeX as Sphinx's MathJax writer
+    would have passed it on: lines broken by ``\\`` are wrapped in ``split`` (so ``&``
+    aligns them), and equations separated by a blank line are stacked in ``aligned``.
+    Rendering at build time runs KaTeX in Node.js; on a machine
+    without ``node`` the formulas are rendered by the same KaTeX in the browser instead,
+    and the build says so.
 """
 from __future__ import annotations
 
@@ -205,7 +233,7 @@ def math_in_citations(app, doctree, docname) -> None:
             parent[index:index + 1] = [p for p in pieces if not isinstance(p, nodes.Text) or str(p)]
             found = True
     if found:
-        # Sphinx loads MathJax only on pages it saw equations on while reading.
+        # Sphinx may load the math renderer's files only on pages it saw equations on while reading.
         app.env.get_domain("math").data["has_equations"][docname] = True
 
 
@@ -347,6 +375,94 @@ def _register_bibliography_style() -> None:
     register_plugin("pybtex.style.labels", "nnbook_author_year", AuthorYearLabels, force=True)
     register_plugin("pybtex.style.formatting", "nnbook", BookStyle, force=True)
 
+    # The year of an author-year citation, as its entry's label has it ("1998a").
+    from pybtex.richtext import Text
+    from pybtex.style.template import node
+    from sphinxcontrib.bibtex.style.referencing import basic_author_year, extra_year
+
+    library_year = basic_author_year.year
+
+    @node
+    def labelled_year(children, data):
+        match = re.search(r"(\d{4}|n\.d\.)[a-z]?$", data["formatted_entry"].label or "")
+        return Text(match.group(0)) if match else library_year.format_data(data)
+
+    basic_author_year.year = extra_year.year = labelled_year
+
+
+def _index_in_sidebar_transform():
+    from sphinx import addnodes
+    from sphinx.transforms import SphinxTransform
+
+    class IndexInSidebar(SphinxTransform):
+        """Fix 13: ("Index", "genindex") ends the root document's last toctree."""
+
+        default_priority = 101          # just after sphinx-external-toc's InsertToctrees (100)
+
+        def apply(self, **kwargs) -> None:
+            if self.env.docname != self.config.root_doc:
+                return
+            toctrees = list(self.document.findall(addnodes.toctree))
+            if toctrees and ("Index", "genindex") not in toctrees[-1]["entries"]:
+                toctrees[-1]["entries"].append(("Index", "genindex"))
+
+    return IndexInSidebar
+
+
+def _toc_order(env) -> list[str]:
+    """Every document in the order of the table of contents (depth first from the root)."""
+    order, stack = [], [env.config.root_doc]
+    while stack:
+        doc = stack.pop()
+        if doc not in order:
+            order.append(doc)
+            stack.extend(reversed(env.toctree_includes.get(doc, [])))
+    return order
+
+
+def bibliography_backlinks(app, doctree, docname) -> None:
+    """Fix 10: "Cited in: ..." under each bibliography entry, linking to every citation of it."""
+    if app.builder.name != "html":
+        return
+    from docutils import nodes
+
+    domain = app.env.get_domain("cite")
+    keys = {c.citation_id: c.key for c in domain.citations if c.bibliography_key.docname == docname}
+    if not keys:
+        return
+    order = {doc: i for i, doc in enumerate(_toc_order(app.env))}
+    places: dict[str, list] = {}
+    for ref in sorted(domain.citation_refs, key=lambda r: (order.get(r.docname, len(order)), r.line or 0)):
+        for target in ref.targets:
+            places.setdefault(target.key, []).append(ref)
+
+    def link(ref, text):
+        uri = app.builder.get_relative_uri(docname, ref.docname) + "#" + ref.citation_ref_id
+        return nodes.reference("", text, internal=True, refuri=uri)
+
+    for citation in doctree.findall(nodes.citation):
+        refs = places.get(keys.get(citation["ids"][0] if citation["ids"] else "", ""), [])
+        if not refs:
+            continue
+        by_doc: dict[str, list] = {}
+        for ref in refs:
+            by_doc.setdefault(ref.docname, []).append(ref)
+        line = nodes.paragraph("", "Cited in: ", classes=["cited-in"])
+        for i, (doc, doc_refs) in enumerate(by_doc.items()):
+            if i:
+                line += nodes.Text("; ")
+            number = app.env.toc_secnumbers.get(doc, {}).get("")
+            title = app.env.titles[doc].astext() if doc in app.env.titles else doc
+            line += link(doc_refs[0], (".".join(map(str, number)) + ". " if number else "") + title)
+            if len(doc_refs) > 1:
+                line += nodes.Text(" (")
+                for j, ref in enumerate(doc_refs):
+                    if j:
+                        line += nodes.Text(", ")
+                    line += link(ref, str(j + 1))
+                line += nodes.Text(")")
+        citation += line
+
 
 def _split_parameters(text: str) -> list[str]:
     """Top-level comma-separated pieces of a signature's parameter list."""
@@ -383,6 +499,41 @@ def drop_private_parameters(app, what, name, obj, options, signature, return_ann
     return (new, return_annotation) if new != signature else None
 
 
+def _display_latex_as_sphinx_wraps_it(node) -> str:
+    r"""The TeX of a math node, a display equation wrapped as ``sphinx.ext.mathjax`` does:
+    each blank-line-separated part with a ``\\`` in ``split``, several parts in ``aligned``
+    (Sphinx's ``align`` around it is left out: KaTeX would number it a second time)."""
+    from docutils import nodes
+
+    text = node.astext()
+    if not isinstance(node, nodes.math_block) or node.get("nowrap"):
+        return text
+    parts = [part for part in text.split("\n\n") if part.strip()]
+    parts = [rf"\begin{{split}}{part}\end{{split}}" if r"\\" in part else part for part in parts]
+    if len(parts) == 1:
+        return parts[0]
+    return r"\begin{aligned}" + r"\\".join(parts) + r"\end{aligned}"
+
+
+def katex_settings(app, config) -> None:
+    """Fix 12: KaTeX errors stop the build; without Node.js, render in the browser."""
+    import shutil
+
+    try:
+        import sphinxcontrib.katex as katex
+    except ImportError:          # the extension is not in this build (it is in _config.yml)
+        return
+    katex.KATEX_DEFAULT_OPTIONS.update({"throwOnError": True, "strict": "error"})
+    katex.get_latex = _display_latex_as_sphinx_wraps_it
+    if config.katex_prerender and shutil.which(katex.NODEJS_BINARY) is None:
+        from sphinx.util import logging
+
+        logging.getLogger(__name__).info(
+            "book_fixes: no Node.js (`node`) on this machine, so the formulas are rendered "
+            "by KaTeX in the reader's browser, not at build time (install nodejs to prerender)")
+        config.katex_prerender = False
+
+
 def setup(app):
     _register_bibliography_style()
     app.connect("autodoc-process-signature", drop_private_parameters)
@@ -394,4 +545,7 @@ def setup(app):
     app.connect("html-page-context", footer_version)
     app.connect("build-finished", rewrite_written_pages)
     app.connect("builder-inited", singlehtml_handlers)
+    app.connect("config-inited", katex_settings)
+    app.connect("doctree-resolved", bibliography_backlinks)
+    app.add_transform(_index_in_sidebar_transform())
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -3,9 +3,11 @@
     .venv/bin/python _ext/print_pdf.py SITE OUT.pdf CHROMIUM
 
 SITE is Sphinx's single-page build (``_build/singlehtml``).  It is served on 127.0.0.1 (no
-request leaves the machine), every solution is opened, every formula typeset (on screen
-MathJax typesets lazily, as formulas scroll into view), and the page printed on A4 with page
-numbers, the PDF's outline from the headings and tagged (accessible) text.  Chromium, not TeX:
+request leaves the machine), every solution is opened, the fonts are loaded (the formulas
+are already HTML, written by KaTeX at build time), and the page printed on A4 with page
+numbers, the PDF's outline from the headings and tagged (accessible) text: headings,
+paragraphs, lists, tables and figures with their alt text are marked as such, so a screen
+reader can read the PDF and a PDF reader can reflow it.  Chromium, not TeX:
 the browser the tests already install draws the book exactly as the website does (figures,
 animations' first frames, admonitions), and nothing else needs installing; TeX Live would
 be ~1 GB more and a second renderer of every page to keep in step.
@@ -18,15 +20,11 @@ import sys
 import threading
 
 PREPARE = """async () => {
-    const mj = window.MathJax;
-    if (mj && mj.startup && mj.startup.promise) await mj.startup.promise;
     window.dispatchEvent(new Event("beforeprint"));     // sphinx-togglebutton opens its toggles
     document.querySelectorAll(".toggle-hidden").forEach(el => el.classList.remove("toggle-hidden"));
     document.querySelectorAll(".solution details, details.dropdown").forEach(d => { d.open = true; });
-    const doc = mj && mj.startup && mj.startup.document;
-    if (doc && doc.lazyTypesetAll) await doc.lazyTypesetAll();
     if (document.fonts) await document.fonts.ready;
-    return document.querySelectorAll("mjx-container").length;
+    return document.querySelectorAll(".math .katex").length;
 }"""
 FOOTER = ('<div style="font-size:8px;width:100%;text-align:center;color:#555">'
           '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
@@ -63,7 +61,7 @@ def main(site: str, out: str, chromium: str) -> None:
             page.goto(base + _start_page(site), wait_until="load")
             formulas = page.evaluate(PREPARE)
             page.emulate_media(media="print")
-            page.pdf(path=out, format="A4", print_background=True, outline=True, tagged=False,
+            page.pdf(path=out, format="A4", print_background=True, outline=True, tagged=True,
                      margin={"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"},
                      display_header_footer=True, header_template="<span></span>",
                      footer_template=FOOTER)

@@ -45,9 +45,11 @@
 })();
 
 // Search results: the snippet under each result is cut from the page's main element, which
-// also holds the page's buttons and its contents list, and its formulas are raw TeX.  On the
-// search page, Sphinx's htmlToText is given the article alone, with display formulas as "…"
-// and inline ones as plain text (no \( \) delimiters, backslashes or braces); and a page
+// also holds the page's buttons and its contents list, and each formula would come out as
+// the text of KaTeX's HTML followed by that of its MathML (the glyphs twice, then the TeX).
+// On the search page, Sphinx's htmlToText is given the article alone, with display formulas
+// as "…" and inline ones as plain text made from their TeX (the MathML's annotation: no
+// backslashes or braces); and a page
 // found by its title and by its first heading is listed once.
 (function () {
   "use strict";
@@ -66,7 +68,10 @@
                            "footer, #jb-print-docs-body, .cell_input, details.hide > summary, " +
                            "button, .sd-btn").forEach(function (el) { el.remove(); });
       doc.querySelectorAll("div.math").forEach(function (el) { el.textContent = " … "; });
-      doc.querySelectorAll("span.math").forEach(function (el) { el.textContent = plainTex(el.textContent); });
+      doc.querySelectorAll("span.math").forEach(function (el) {
+        var tex = el.querySelector('annotation[encoding="application/x-tex"]');
+        el.textContent = plainTex(tex ? tex.textContent : el.textContent);
+      });
       return original(doc.documentElement.outerHTML, anchor);
     };
     // A page's title and its first heading (the same words, the same link) both matched:
@@ -86,41 +91,4 @@
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", install);
   else install();
-})();
-
-// Math, in small pieces.  MathJax's lazy mode (ui/lazy, _config.yml) draws a formula only
-// when it nears the screen, but it still reads (compiles) every formula of the page in one
-// go at startup: 400 formulas are a ~0.2 s freeze on a desktop, ~0.9 s at phone speed.
-// Here MathJax starts without typesetting, and the page's formulas are handed to it in
-// batches of 20, those on screen first, each batch a separate task, so the page stays
-// responsive.  MathJax.startup.promise resolves when the last batch is done.
-(function () {
-  "use strict";
-  var config = window.MathJax;
-  if (!config || typeof config !== "object" || config.startup && config.startup.pageReady) return;
-  var BATCH = 20;
-  var SELECTOR = "span.math, div.math, .output_area, .tex2jax_process, .mathjax_process";
-  config.startup = config.startup || {};
-  config.startup.typeset = false;
-  config.startup.pageReady = function () {
-    var mj = window.MathJax;
-    var all = Array.prototype.filter.call(document.querySelectorAll(SELECTOR), function (el) {
-      return !el.parentElement || !el.parentElement.closest(SELECTOR);
-    });
-    var height = window.innerHeight;
-    var onScreen = function (el) {
-      var r = el.getBoundingClientRect();
-      return r.bottom > -height && r.top < 2 * height;
-    };
-    var ordered = all.filter(onScreen).concat(all.filter(function (el) { return !onScreen(el); }));
-    var i = 0;
-    var yieldToPage = function () { return new Promise(function (r) { setTimeout(r, 0); }); };
-    var next = function () {
-      if (i >= ordered.length) return Promise.resolve();
-      var batch = ordered.slice(i, i + BATCH);
-      i += BATCH;
-      return mj.typesetPromise(batch).then(yieldToPage).then(next);
-    };
-    return mj.startup.defaultPageReady().then(next);
-  };
 })();

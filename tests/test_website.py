@@ -5,8 +5,10 @@ is served on 127.0.0.1 from a thread, and Chromium visits every page of it once 
 reachable by links from the first page):
 
 * the page loads with no JavaScript error and no failed request;
-* no request leaves 127.0.0.1 (the book works offline: MathJax is served from the site);
-* every equation is typeset by MathJax (no raw ``$$`` or ``\\(`` left in the text, no TeX error);
+* no request leaves 127.0.0.1 (the book works offline: KaTeX's stylesheet and fonts are
+  served from the site);
+* every equation was rendered by KaTeX when the site was built (the page loads no math
+  script; no raw ``$$`` or ``\\(`` left in the text, no KaTeX error, no second number);
 * every image loads;
 * every internal link and every ``#anchor`` it names exist.
 
@@ -34,7 +36,9 @@ by default) for a person to look at.
 Needs Chromium (``/usr/bin/chromium``, or ``NNBOOK_CHROMIUM``); without it the browser tests
 are skipped, except when ``CI`` is set.  Playwright never downloads a browser here.
 Checks that need no browser (only the built files): one ☰ and one contents button per
-page; the bibliography's labels are author-year like the citations; the API's signatures
+page; the bibliography's labels are author-year like the citations, the citations say the
+same (1998a, 1998b), and every entry links back to where it is cited; the index of names is
+in the sidebar; KaTeX's stylesheet is the release that rendered the formulas; the API's signatures
 show no private parameters; the PDF (if ``tasks.py pdf`` built it) is a PDF of many pages;
 every module of ``nnbook`` has an API page; no docstring lost a LaTeX backslash to a Python
 escape; and every chapter installs ``nnbook`` from the configured repository when it is not
@@ -253,13 +257,13 @@ class Recorder:
     def open(self, url: str, measure: bool = False) -> Visit:
         self.visit = Visit(url)
         self.page.goto(url, wait_until="load")
-        wait_for_mathjax(self.page)
+        wait_for_fonts(self.page)
         if measure:
             self.visit.perf = self.page.evaluate(MEASURE_PAGE)
         return self.visit
 
     def inspect_layout(self) -> dict:
-        """Typeset every formula (MathJax's lazy mode leaves off-screen ones), then measure."""
+        """The layout of the page as shown (INSPECT_LAYOUT)."""
         return self.page.evaluate(INSPECT_LAYOUT)
 
     def close(self):
@@ -296,37 +300,27 @@ MEASURE_PAGE = r"""async () => {
 }"""
 
 
-def wait_for_mathjax(page) -> None:
-    """Wait until MathJax (if the page loads it) has typeset the page and loaded its fonts."""
+def wait_for_fonts(page) -> None:
+    """Wait until the page's webfonts (KaTeX's, the icons') have loaded: layout is final."""
     page.evaluate("""async () => {
-        const mj = window.MathJax;
-        const done = (async () => {
-            if (mj && mj.startup && mj.startup.promise) await mj.startup.promise;
-            if (document.fonts) await document.fonts.ready;
-        })().catch(() => null);   // a failure shows up as untypeset math, checked later
-        await Promise.race([done, new Promise(r => setTimeout(r, 15000))]);
+        if (document.fonts) await Promise.race([document.fonts.ready, new Promise(r => setTimeout(r, 15000))]);
     }""")
 
 
 # JavaScript run on each page: math, images and links of the page as the reader sees them.
-# MathJax typesets lazily (a formula when it nears the screen): typeset all of them first.
-TYPESET_ALL = r"""
-    const mjDoc = window.MathJax && MathJax.startup && MathJax.startup.document;
-    if (mjDoc && mjDoc.lazyTypesetAll) {
-        await Promise.race([mjDoc.lazyTypesetAll(), new Promise(r => setTimeout(r, 20000))]);
-    }
-"""
 INSPECT_PAGE = r"""async () => {
-""" + TYPESET_ALL + r"""
     const main = document.querySelector("main") || document.body;
-    // 1. math: Sphinx wraps each equation in span.math / div.math; MathJax puts an
-    //    mjx-container inside.  Raw TeX left anywhere in the prose is a failure too.
+    // 1. math: Sphinx wraps each equation in span.math / div.math; KaTeX wrote its HTML
+    //    (.katex) inside when the site was built.  Raw TeX left anywhere in the prose, a
+    //    KaTeX error (.katex-error, red on the page) or KaTeX's own equation number next to
+    //    Sphinx's (.eqn-num, from an align/equation environment) is a failure too.
     const mathNodes = [...main.querySelectorAll("span.math, div.math")];
-    const untypeset = mathNodes.filter(n => !n.querySelector("mjx-container"))
+    const untypeset = mathNodes.filter(n => !n.querySelector(".katex"))
                                .map(n => n.textContent.trim().slice(0, 80));
-    const texErrors = [...main.querySelectorAll("mjx-merror, [data-mjx-error]")]
-                      .map(n => (n.getAttribute("data-mjx-error") || n.textContent).slice(0, 80));
-    const skip = "pre, code, script, style, textarea, .highlight, .output, .cell_output, mjx-container, mjx-assistive-mml";
+    const texErrors = [...main.querySelectorAll(".katex-error")]
+                      .map(n => (n.getAttribute("title") || n.textContent).slice(0, 80));
+    const doubleNumbers = main.querySelectorAll(".katex .eqn-num").length;
+    const skip = "pre, code, script, style, textarea, .highlight, .output, .cell_output, .katex";
     const rawTex = [];
     const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
     const texPattern = /\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\$[^$\s][^$]*?[\\^_{][^$]*?\$|\$[A-Za-z]\$/;
@@ -335,7 +329,12 @@ INSPECT_PAGE = r"""async () => {
         const m = node.textContent.match(texPattern);
         if (m) rawTex.push(node.textContent.trim().slice(0, 100));
     }
-    const mathjaxLoaded = !!(window.MathJax && window.MathJax.startup);
+    // KaTeX's stylesheet draws the formulas (its fonts), and no script typesets them here.
+    const first = main.querySelector(".math .katex-html");
+    const styled = !first || getComputedStyle(first.querySelector(".mord, .mop, .mbin, .mrel") || first)
+                                 .fontFamily.includes("KaTeX");
+    const mathScripts = [...document.scripts].map(s => s.src)
+                        .filter(src => /katex|mathjax|tex-chtml|tex-svg|tex-mml/i.test(src));
     // 2. images (the logo included): wait until each has loaded or failed.
     const images = [...document.images];
     images.forEach(img => { if (img.loading === "lazy") img.loading = "eager"; });
@@ -354,13 +353,12 @@ INSPECT_PAGE = r"""async () => {
                      edit: hrefs(".dropdown-source-buttons a.btn-source-edit-button"),
                      codeBlocks: document.querySelectorAll("div.cell_input div.highlight pre").length,
                      copyButtons: document.querySelectorAll("div.cell_input button.copybtn").length};
-    return {math: {count: mathNodes.length, mathjaxLoaded, untypeset, texErrors, rawTex},
+    return {math: {count: mathNodes.length, styled, mathScripts, untypeset, texErrors, doubleNumbers, rawTex},
             brokenImages, links, buttons};
 }"""
 
-# JavaScript run on each page (after INSPECT_PAGE or TYPESET_ALL): the layout as seen.
+# JavaScript run on each page (after INSPECT_PAGE): the layout as seen.
 INSPECT_LAYOUT = r"""async () => {
-""" + TYPESET_ALL + r"""
     const column = document.querySelector("article.bd-article") || document.querySelector("main");
     const cs = getComputedStyle(column), box = column.getBoundingClientRect();
     const left = box.left + parseFloat(cs.paddingLeft) - 1;
@@ -383,7 +381,9 @@ INSPECT_LAYOUT = r"""async () => {
             const r = child.getBoundingClientRect();
             const outside = r.width > 0 && r.height > 0 && (r.right > right || r.left < left);
             if (outside && !inScrollBox) { overflow.push(describe(child, r)); continue; }
-            if (/^(MJX-|SVG)/i.test(child.tagName) && child.tagName !== "MJX-CONTAINER") continue;
+            // A formula is measured as a whole (its .katex box), not glyph by glyph: KaTeX
+            // places sub- and superscripts in boxes that may overhang their formula by a pixel.
+            if (/^SVG$/i.test(child.tagName) || child.classList.contains("katex")) continue;
             walk(child, inScrollBox || (scrolls(child) && r.right <= right && r.left >= left));
         }
     };
@@ -412,7 +412,7 @@ INSPECT_LAYOUT = r"""async () => {
         .map(cell => cell.querySelector(".cell_output").textContent.replace(/\s+/g, " ").trim().slice(0, 60)) : [];
     const twoClicks = [...column.querySelectorAll(".solution details.hide")].length;
     // 4. keyboard and screen readers: formulas are no Tab stops; every toggle has a name
-    const tabStopFormulas = document.querySelectorAll("mjx-container[tabindex]:not([tabindex='-1'])").length;
+    const tabStopFormulas = document.querySelectorAll(".math [tabindex]:not([tabindex='-1'])").length;
     const unnamed = [...document.querySelectorAll("summary, button")]
         .filter(el => el.getClientRects().length || el.closest("nav.bd-links"))
         .filter(el => !(el.getAttribute("aria-label") || el.getAttribute("title") || el.textContent.trim()))
@@ -505,7 +505,7 @@ def test_no_failed_requests(crawl):
 
 
 def test_the_site_works_offline(crawl):
-    """Nothing is fetched from outside 127.0.0.1: no CDN for MathJax, fonts or scripts."""
+    """Nothing is fetched from outside 127.0.0.1: no CDN for KaTeX, fonts or scripts."""
     problems = {p: v.outside_requests for p, v in crawl.items() if v.outside_requests}
     assert not problems, "requests that left 127.0.0.1:\n" + _report(problems)
 
@@ -515,8 +515,14 @@ def test_every_equation_is_typeset(crawl):
     for page, visit in crawl.items():
         math = visit.math
         items = []
-        if math["count"] and not math["mathjaxLoaded"]:
-            items.append(f"{math['count']} equations but MathJax was not loaded")
+        if math["count"] and not math["styled"]:
+            items.append(f"{math['count']} equations but KaTeX's stylesheet does not draw them")
+        if math["mathScripts"]:
+            items.append(f"a script renders the math in the browser: {math['mathScripts']} (the "
+                         "site was built without Node.js? Formulas are rendered at build time)")
+        if math["doubleNumbers"]:
+            items.append(f"{math['doubleNumbers']} equation numbers drawn by KaTeX beside Sphinx's "
+                         "(write aligned/split, not align/equation, inside $$...$$)")
         items += [f"not typeset: {t!r}" for t in math["untypeset"]]
         items += [f"TeX error: {t!r}" for t in math["texErrors"]]
         items += [f"raw TeX in the text: {t!r}" for t in math["rawTex"]]
@@ -634,8 +640,9 @@ def test_toggles_are_named_and_formulas_are_not_tab_stops(crawl):
 def test_math_at_phone_speed_is_reported(site, server, browser):
     """The chapter with the most formulas, at 390 px with the CPU slowed 4x (a phone): the
     longest main-thread task and the total blocking time after load are printed, not
-    asserted (they depend on the machine).  Typesetting is lazy, so they stay small."""
-    counts = {rel: (site / rel).read_text(encoding="utf-8").count('class="math notranslate')
+    asserted (they depend on the machine).  The formulas are HTML written when the site was
+    built (KaTeX), so no script typesets anything here and they stay small."""
+    counts = {rel: (site / rel).read_text(encoding="utf-8").count('class="math')
               for rel in content_pages(site) if rel.startswith("chapters/")}
     rel = max(counts, key=counts.get)
     recorder = Recorder(browser, viewport=PHONE)
@@ -646,7 +653,7 @@ def test_math_at_phone_speed_is_reported(site, server, browser):
         ready = recorder.page.evaluate("performance.now()")
     finally:
         recorder.close()
-    line = (f"{rel} ({counts[rel]} formulas) at 390 px, CPU / 4: ready and typeset in view "
+    line = (f"{rel} ({counts[rel]} formulas) at 390 px, CPU / 4: ready "
             f"after {ready / 1000:.1f} s, longest task {visit.perf['longestTask']} ms, "
             f"blocking {visit.perf['blocking']} ms")
     print("\n" + line)
@@ -932,6 +939,64 @@ def test_bibliography_labels_match_the_citations(site):
     assert not bad, f"bibliography labels that are not author-year: {bad[:10]}"
 
 
+def _bibliography_labels(site: Path) -> dict[str, str]:
+    """{citation id: label} of the bibliography page's entries."""
+    page = (site / "bibliography.html").read_text(encoding="utf-8")
+    return dict(re.findall(r'<div class="citation" id="([^"]+)"[^>]*>\s*<span class="label">'
+                           r'<span class="fn-bracket">\[</span>([^<]*)<', page))
+
+
+def test_citations_in_the_text_say_what_the_bibliography_says(site):
+    """A citation's words are its entry's label, or the end of it: "Novikoff, 1962", or
+    "1998a" after "LeCun et al." (two 1998 papers: a and b, in the text too)."""
+    labels = _bibliography_labels(site)
+    assert len(labels) > 20, f"only {len(labels)} bibliography entries found"
+    wrong, seen = [], set()
+    for rel in content_pages(site):
+        html = (site / rel).read_text(encoding="utf-8")
+        for target, text in re.findall(r'href="(?:\.\./)*bibliography\.html#([^"]+)"[^>]*>([^<]+)</a>', html):
+            if target in labels:
+                seen.add(target)
+                words = " ".join(text.split())          # "Del\xa0Balso" reads as "Del Balso"
+                if not " ".join(labels[target].split()).endswith(words):
+                    wrong.append(f"{rel}: [{text}] cites the entry labelled [{labels[target]}]")
+    assert not wrong, "citations that differ from their bibliography label:\n" + "\n".join(sorted(set(wrong))[:20])
+    assert any(labels[t].endswith("a") for t in seen), "no a/b-labelled entry is cited: is the check broken?"
+
+
+def test_bibliography_entries_link_back_to_their_citations(site):
+    """Each entry ends with "Cited in: ..." linking every place that cites it; every link
+    names an anchor that exists on the citing page (the browser test checks it loads)."""
+    page = (site / "bibliography.html").read_text(encoding="utf-8")
+    entries = re.split(r'(?=<div class="citation" id=)', page)[1:]
+    assert entries, "no bibliography entries"
+    problems = []
+    for entry in entries:
+        label = re.search(r'</span>([^<]*)<span class="fn-bracket">\]', entry)
+        name = label.group(1) if label else entry[:60]
+        back = re.search(r'<p class="cited-in">(.*?)</p>', entry, re.S)
+        if not back:
+            problems.append(f"{name}: no 'Cited in' line")
+            continue
+        for href in re.findall(r'href="([^"]+)"', back.group(1)):
+            path, _, anchor = href.partition("#")
+            target = site / path
+            if not target.is_file() or f'id="{anchor}"' not in target.read_text(encoding="utf-8"):
+                problems.append(f"{name}: back-link {href} leads nowhere")
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_the_index_of_names_is_in_the_sidebar(site):
+    """The last entry of the sidebar (Back matter) is the index of the API's names."""
+    page = (site / _a_chapter(site)).read_text(encoding="utf-8")
+    nav = page[page.index('bd-docs-nav'):]
+    nav = nav[:nav.index("</nav>")]
+    assert re.search(r'<a class="reference internal" href="(\.\./)?genindex\.html">Index</a>', nav), (
+        "no link to the index (genindex.html) in the sidebar")
+    index = (site / "genindex.html").read_text(encoding="utf-8")
+    assert "api/network.html#" in index and "Network" in index, "the index lists no API names"
+
+
 def test_api_signatures_show_no_private_parameters(site):
     private = {}
     for page in sorted((site / "api").glob("*.html")):
@@ -940,6 +1005,25 @@ def test_api_signatures_show_no_private_parameters(site):
         if names:
             private[page.name] = sorted(set(names))
     assert not private, f"private parameters in the API's signatures: {private}"
+
+
+def test_the_katex_stylesheet_is_the_renderers_release():
+    """The formulas are written by the KaTeX inside sphinxcontrib-katex; they are drawn by the
+    stylesheet and fonts in _extra/_static/katex.  Both must be one KaTeX release (a newer
+    KaTeX's HTML under an older stylesheet is misdrawn), and every font it names is there."""
+    katex = pytest.importorskip("sphinxcontrib.katex")
+    folder = ROOT / "_extra" / "_static" / "katex"
+    css = (folder / "katex.min.css").read_text(encoding="utf-8")
+    assert f"KaTeX {katex.katex_version} " in css.splitlines()[0], (
+        f"_extra/_static/katex is not KaTeX {katex.katex_version}, the release sphinxcontrib-katex "
+        f"{katex.__version__} renders with: copy dist/katex.min.css and dist/fonts/*.woff2 of "
+        "that npm release (and update the first line's note)")
+    fonts = set(re.findall(r"url\((fonts/[^)]+)\)", css))
+    assert fonts and all(f.endswith(".woff2") for f in fonts), sorted(fonts)[:5]
+    missing = sorted(f for f in fonts if not (folder / f).is_file())
+    assert not missing, f"fonts the KaTeX stylesheet names but the book does not ship: {missing}"
+    config = (ROOT / "_config.yml").read_text(encoding="utf-8")
+    assert "katex_prerender: true" in config and "html_math_renderer: katex" in config
 
 
 def test_favicon_and_logo_are_the_books_svgs(site):
