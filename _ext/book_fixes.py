@@ -69,15 +69,10 @@
    "singlehtml", so myst-nb's (registered for "html" only) went missing and the build
    stopped at its first hidden code cell.  The "html" handlers fill in what "singlehtml" lacks.
 
-13. The index of names (Sphinx's ``genindex``: every function, class and method of the API
-    reference) is in the sidebar, as the last entry of the Back matter.  sphinx-external-toc
-    accepts only files and full URLs in _toc.yml, though Sphinx's toctree knows ``genindex``
-    as a page it generates; the entry is added to that toctree after sphinx-external-toc has
-    made it, before Sphinx reads the tree.
-
 12. Math is rendered when the site is built, not on the reader's device.  MathJax, even
-    typesetting lazily, kept a phone's main thread busy for over half a second per chapter
-    (200-400 formulas).  sphinxcontrib-katex (``katex_prerender: true`` in _config.yml) has
+    typesetting lazily, was still typesetting a chapter's 200-400 formulas 5 s after load
+    with the CPU slowed 4x (a phone); now a page is complete once it is laid out (2-2.5 s).
+    sphinxcontrib-katex (``katex_prerender: true`` in _config.yml) has
     KaTeX write each formula as HTML, with MathML beside it for screen readers, while Sphinx
     writes the page: a page needs KaTeX's stylesheet and fonts and no script.  Two settings
     are made here, where the extension offers no option for them: a formula KaTeX cannot
@@ -89,6 +84,12 @@
     Rendering at build time runs KaTeX in Node.js; on a machine
     without ``node`` the formulas are rendered by the same KaTeX in the browser instead,
     and the build says so.
+
+13. The index of names (Sphinx's ``genindex``: every function, class and method of the API
+    reference) is in the sidebar, as the last entry of the Back matter.  sphinx-external-toc
+    accepts only files and full URLs in _toc.yml, though Sphinx's toctree knows ``genindex``
+    as a page it generates; the entry is added to that toctree after sphinx-external-toc has
+    made it, before Sphinx reads the tree.
 """
 from __future__ import annotations
 

@@ -6,8 +6,8 @@ SITE is Sphinx's single-page build (``_build/singlehtml``).  It is served on 127
 request leaves the machine), every solution is opened, the fonts are loaded (the formulas
 are already HTML, written by KaTeX at build time), and the page printed on A4 with page
 numbers, the PDF's outline from the headings and tagged (accessible) text: headings,
-paragraphs, lists, tables and figures with their alt text are marked as such, so a screen
-reader can read the PDF and a PDF reader can reflow it.  Chromium, not TeX:
+paragraphs, lists, tables and figures with their alt text are marked as such, for screen
+readers.  Chromium, not TeX:
 the browser the tests already install draws the book exactly as the website does (figures,
 animations' first frames, admonitions), and nothing else needs installing; TeX Live would
 be ~1 GB more and a second renderer of every page to keep in step.
