@@ -90,6 +90,16 @@
     accepts only files and full URLs in _toc.yml, though Sphinx's toctree knows ``genindex``
     as a page it generates; the entry is added to that toctree after sphinx-external-toc has
     made it, before Sphinx reads the tree.
+14. No freeze when a page has loaded.  pydata-sphinx-theme 0.17 makes every code block and
+    output that scrolls sideways a Tab stop (so a keyboard can scroll it) by reading each
+    one's ``scrollWidth`` in the ``load`` event.  That forces the browser to lay out the whole
+    page at once, formulas included, which the book's stylesheet otherwise leaves until each
+    block nears the screen (``content-visibility``): a 0.6-0.8 s task with the CPU slowed 4x
+    (a phone), the longest the page has.  The theme's call is removed from its script when
+    the site is written, and _static/book.js does the same check a few elements at a time
+    while the browser is idle (and again after a resize), so no task is long.  The theme is
+    pinned (requirements.txt); if a release changes that script, the build warns (and the
+    strict build stops) rather than ship it unpatched.
 """
 from __future__ import annotations
 
@@ -274,6 +284,37 @@ def rewrite_written_pages(app, exception) -> None:
                             as_you_type)
         if new != text:
             path.write_text(new, encoding="utf-8")
+
+
+# fix 14: the theme's one call of its tab-stop function (addTabStopsToScrollableElements,
+# minified as a one-letter name), in pydata-sphinx-theme 0.17.1's built script
+_THEME_TAB_STOPS_CALL = re.compile(
+    r'"complete"===document\.readyState\?(\w+)\(\):window\.addEventListener\("load",\1\)')
+_THEME_TAB_STOPS_MOVED = ("void 0/* nnbook (_ext/book_fixes.py, fix 14): the theme's tab "
+                          "stops are set by _static/book.js */")
+
+
+def theme_tab_stops_when_idle(app, exception) -> None:
+    """Fix 14: remove the theme's load-time tab-stop pass (book.js does it when idle)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    from pathlib import Path
+    from sphinx.util import logging
+
+    script = Path(app.outdir) / "_static" / "scripts" / "pydata-sphinx-theme.js"
+    if not script.exists():
+        return
+    text = script.read_text(encoding="utf-8")
+    if _THEME_TAB_STOPS_MOVED in text:
+        return
+    new, count = _THEME_TAB_STOPS_CALL.subn(lambda _: _THEME_TAB_STOPS_MOVED, text)
+    if count != 1:
+        logging.getLogger(__name__).warning(
+            "book_fixes (fix 14): the theme's tab-stop call was not found once in %s "
+            "(found %d times); a different pydata-sphinx-theme than the pinned one?  The "
+            "page then forces a full layout when it loads.", script, count)
+        return
+    script.write_text(new, encoding="utf-8")
 
 
 def figure_alt_text(app, doctree, docname) -> None:
@@ -545,6 +586,7 @@ def setup(app):
     app.connect("doctree-resolved", figure_alt_text)
     app.connect("html-page-context", footer_version)
     app.connect("build-finished", rewrite_written_pages)
+    app.connect("build-finished", theme_tab_stops_when_idle)
     app.connect("builder-inited", singlehtml_handlers)
     app.connect("config-inited", katex_settings)
     app.connect("doctree-resolved", bibliography_backlinks)

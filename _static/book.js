@@ -92,3 +92,60 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", install);
   else install();
 })();
+
+// Tab stops on code blocks and outputs that scroll sideways (so a keyboard can scroll them),
+// as pydata-sphinx-theme sets them, but a few at a time while the browser is idle.  The
+// theme checked them all in one go when the page loaded; reading one element's scrollWidth
+// lays out the block around it, and reading all of them laid out the whole page at once,
+// formulas included (a 0.6-0.8 s freeze at phone speed).  Its call is removed from its
+// script when the site is built (_ext/book_fixes.py, fix 14); tests/test_website.py checks
+// that each scrollable block becomes a Tab stop and that no other one does.
+(function () {
+  "use strict";
+  var SCROLLABLE = ["pre", ".nboutput > .output_area", ".cell_output > .output",
+                    ".jp-RenderedHTMLCommon", ".pst-scrollable-table-container"].join(", ");
+  var whenIdle = window.requestIdleCallback || function (work) {
+    return setTimeout(function () {
+      var start = Date.now();
+      work({timeRemaining: function () { return Math.max(0, 10 - (Date.now() - start)); }});
+    }, 16);
+  };
+  var queue = [], scheduled = false, timer = null;
+
+  function setTabStop(el) {
+    // Hidden code (a closed "Show code cell source") is no Tab stop, and is not laid out to
+    // find out; it is checked when it is opened (below).
+    if (el.closest("details:not([open])")) { el.tabIndex = -1; return; }
+    el.tabIndex = el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight ? 0 : -1;
+  }
+  function work(deadline) {
+    scheduled = false;
+    do { setTabStop(queue.shift()); } while (queue.length && deadline.timeRemaining() > 2);
+    if (queue.length) schedule();
+    else document.documentElement.dataset.tabStops = "set";
+  }
+  function schedule() {
+    if (!scheduled && queue.length) { scheduled = true; whenIdle(work, {timeout: 2000}); }
+  }
+  function checkAll() {
+    delete document.documentElement.dataset.tabStops;
+    queue = Array.prototype.slice.call(document.querySelectorAll(SCROLLABLE));
+    if (queue.length) schedule();
+    else document.documentElement.dataset.tabStops = "set";
+  }
+  function checkAllSoon() { clearTimeout(timer); timer = setTimeout(checkAll, 300); }
+
+  function start() {
+    checkAll();
+    window.addEventListener("resize", checkAllSoon);
+    document.addEventListener("toggle", function (event) {    // a hidden cell opened
+      if (!event.target.open || !event.target.querySelectorAll) return;
+      queue = queue.concat(Array.prototype.slice.call(event.target.querySelectorAll(SCROLLABLE)));
+      schedule();
+    }, true);
+    var main = document.getElementById("main-content");     // cells that Thebe makes live
+    if (main) new MutationObserver(checkAllSoon).observe(main, {subtree: true, childList: true});
+  }
+  if (document.readyState === "complete") start();
+  else window.addEventListener("load", start);
+})();
