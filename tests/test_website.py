@@ -974,6 +974,19 @@ def test_download_dropdown_opens(site, server, browser):
         recorder.close()
 
 
+def _object_streams(data: bytes) -> list[bytes]:
+    """The unpacked contents of a PDF's compressed object streams (``/Type /ObjStm``)."""
+    import zlib
+
+    found = []
+    for match in re.finditer(rb"<<([^>]*?/Type\s*/ObjStm[^>]*?)>>\s*stream\r?\n", data):
+        length = re.search(rb"/Length\s+(\d+)", match.group(1))
+        if length:
+            start = match.end()
+            found.append(zlib.decompress(data[start:start + int(length.group(1))]))
+    return found
+
+
 def test_the_pdf_of_the_book_is_a_pdf(site):
     """`python3 tasks.py pdf` writes the whole book, solutions included, to <site>/nnbook.pdf,
     which every page's footer links."""
@@ -982,8 +995,11 @@ def test_the_pdf_of_the_book_is_a_pdf(site):
         pytest.skip(f"no {pdf}: build it with `python3 tasks.py pdf`")
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF-"), f"{pdf} is not a PDF"
-    pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
+    objects = data + b"".join(_object_streams(data))     # qpdf packs them (print_pdf.py)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", objects))
     assert pages >= 20, f"{pdf} has {pages} pages: the whole book should have many more"
+    assert b"/StructTreeRoot" in objects and b"/Outlines" in objects, (
+        f"{pdf} has lost its tags or its outline")
     assert f'href="{PDF_NAME}"' in (site / "intro.html").read_text(encoding="utf-8")
 
 
