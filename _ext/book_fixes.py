@@ -305,16 +305,21 @@ def theme_tab_stops_when_idle(app, exception) -> None:
     if not script.exists():
         return
     text = script.read_text(encoding="utf-8")
-    if _THEME_TAB_STOPS_MOVED in text:
+    if "book_fixes.py, fix 14" in text:           # patched by an earlier build
         return
-    new, count = _THEME_TAB_STOPS_CALL.subn(lambda _: _THEME_TAB_STOPS_MOVED, text)
-    if count != 1:
+    calls = list(_THEME_TAB_STOPS_CALL.finditer(text))
+    body = None
+    if len(calls) == 1:      # and the function it calls is the tab-stop pass, not another one
+        body = re.search(r"function %s\(\)\{(.{0,400})" % re.escape(calls[0].group(1)), text,
+                         re.S)
+    if body is None or "scrollWidth" not in body.group(1) or "tabIndex" not in body.group(1):
         logging.getLogger(__name__).warning(
             "book_fixes (fix 14): the theme's tab-stop call was not found once in %s "
-            "(found %d times); a different pydata-sphinx-theme than the pinned one?  The "
-            "page then forces a full layout when it loads.", script, count)
+            "(%d calls of that form); a different pydata-sphinx-theme than the pinned one?  "
+            "Each page then forces a full layout when it loads.", script, len(calls))
         return
-    script.write_text(new, encoding="utf-8")
+    script.write_text(text[:calls[0].start()] + _THEME_TAB_STOPS_MOVED + text[calls[0].end():],
+                      encoding="utf-8")
 
 
 def figure_alt_text(app, doctree, docname) -> None:

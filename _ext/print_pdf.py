@@ -56,21 +56,43 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 def _compress(printed: str, out: str) -> str:
     """Write ``printed`` to ``out`` with its objects in compressed object streams (qpdf), or
-    as it is where qpdf is missing; return what was done, for the log."""
+    as it is where qpdf is missing; return what was done, for the log.  ``out`` is replaced
+    only by a complete file."""
     qpdf = shutil.which("qpdf")
-    if qpdf is None:
-        os.replace(printed, out)
-        return "uncompressed: no qpdf on this machine (apt-get install qpdf halves the file)"
-    result = subprocess.run([qpdf, "--object-streams=generate", "--compression-level=9",
-                             "--recompress-flate", printed, out], capture_output=True, text=True)
-    if result.returncode not in (0, 3):          # 3: qpdf succeeded with warnings
-        raise SystemExit(f"qpdf could not compress {printed}:\n{result.stderr}")
-    before = os.path.getsize(printed)
-    os.remove(printed)
-    return f"{before / 2**20:.0f} MB as printed, {os.path.getsize(out) / 2**20:.0f} MB compressed by qpdf"
+    partial = out + ".partial"
+    try:
+        if qpdf is None:
+            shutil.copyfile(printed, partial)
+            done = "uncompressed: no qpdf on this machine (apt-get install qpdf halves the file)"
+        else:
+            result = subprocess.run([qpdf, "--object-streams=generate", "--compression-level=9",
+                                     "--recompress-flate", printed, partial],
+                                    capture_output=True, text=True)
+            if result.returncode not in (0, 3):          # 3: qpdf succeeded with warnings
+                raise SystemExit(f"qpdf could not compress the printed book:\n{result.stderr}")
+            if result.returncode == 3:
+                print(f"qpdf warned:\n{result.stderr}")
+            done = (f"{os.path.getsize(printed) / 2**20:.0f} MB as printed, "
+                    f"{os.path.getsize(partial) / 2**20:.0f} MB compressed by qpdf")
+        os.replace(partial, out)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+    return done
 
 
 def main(site: str, out: str, chromium: str) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:       # not in the site, which is published
+        printed = os.path.join(scratch, "printed.pdf")
+        formulas = _print(site, printed, chromium)
+        done = _compress(printed, out)
+    print(f"printed the single-page book ({formulas} formulas) to {out} ({done})")
+
+
+def _print(site: str, printed: str, chromium: str) -> int:
+    """Print the single-page book in ``site`` to ``printed``; return its number of formulas."""
     from playwright.sync_api import sync_playwright
 
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=site))
@@ -86,7 +108,6 @@ def main(site: str, out: str, chromium: str) -> None:
             page.goto(base + _start_page(site), wait_until="load")
             formulas = page.evaluate(PREPARE)
             page.emulate_media(media="print")
-            printed = out + ".printed"
             page.pdf(path=printed, format="A4", print_background=True, outline=True, tagged=True,
                      margin={"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"},
                      display_header_footer=True, header_template="<span></span>",
@@ -94,8 +115,7 @@ def main(site: str, out: str, chromium: str) -> None:
             browser.close()
     finally:
         httpd.shutdown()
-    done = _compress(printed, out)
-    print(f"printed the single-page book ({formulas} formulas) to {out} ({done})")
+    return formulas
 
 
 if __name__ == "__main__":

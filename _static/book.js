@@ -104,40 +104,55 @@
   "use strict";
   var SCROLLABLE = ["pre", ".nboutput > .output_area", ".cell_output > .output",
                     ".jp-RenderedHTMLCommon", ".pst-scrollable-table-container"].join(", ");
-  var whenIdle = window.requestIdleCallback || function (work) {
+  var whenIdle = window.requestIdleCallback || function (work) {      // Safari
     return setTimeout(function () {
       var start = Date.now();
-      work({timeRemaining: function () { return Math.max(0, 10 - (Date.now() - start)); }});
+      work({didTimeout: false,
+            timeRemaining: function () { return Math.max(0, 10 - (Date.now() - start)); }});
     }, 16);
   };
-  var queue = [], scheduled = false, timer = null;
+  var root = document.documentElement, queue = [], scheduled = false, timer = null;
+  var width = window.innerWidth;
 
   function setTabStop(el) {
     // Hidden code (a closed "Show code cell source") is no Tab stop, and is not laid out to
     // find out; it is checked when it is opened (below).
-    if (el.closest("details:not([open])")) { el.tabIndex = -1; return; }
-    el.tabIndex = el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight ? 0 : -1;
+    var stop = !el.closest("details:not([open])") &&
+               (el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight) ? 0 : -1;
+    if (el.tabIndex !== stop || !el.hasAttribute("tabindex")) el.tabIndex = stop;
   }
   function work(deadline) {
     scheduled = false;
-    do { setTabStop(queue.shift()); } while (queue.length && deadline.timeRemaining() > 2);
+    // one or more while the browser is idle; when a busy page kept it from ever being idle
+    // (called after the timeout), for up to 20 ms
+    var until = Date.now() + 20;
+    while (queue.length) {
+      setTabStop(queue.shift());
+      if (deadline.didTimeout ? Date.now() >= until : deadline.timeRemaining() <= 2) break;
+    }
     if (queue.length) schedule();
-    else document.documentElement.dataset.tabStops = "set";
+    else root.dataset.tabStops = "set";         // tests/test_website.py waits for this
   }
   function schedule() {
+    delete root.dataset.tabStops;
     if (!scheduled && queue.length) { scheduled = true; whenIdle(work, {timeout: 2000}); }
+    else if (!queue.length) root.dataset.tabStops = "set";
   }
   function checkAll() {
-    delete document.documentElement.dataset.tabStops;
     queue = Array.prototype.slice.call(document.querySelectorAll(SCROLLABLE));
-    if (queue.length) schedule();
-    else document.documentElement.dataset.tabStops = "set";
+    schedule();
   }
-  function checkAllSoon() { clearTimeout(timer); timer = setTimeout(checkAll, 300); }
+  function checkAllSoon() {
+    delete root.dataset.tabStops;
+    clearTimeout(timer);
+    timer = setTimeout(checkAll, 300);
+  }
 
   function start() {
     checkAll();
-    window.addEventListener("resize", checkAllSoon);
+    window.addEventListener("resize", function () {   // not when a phone's address bar hides
+      if (window.innerWidth !== width) { width = window.innerWidth; checkAllSoon(); }
+    });
     document.addEventListener("toggle", function (event) {    // a hidden cell opened
       if (!event.target.open || !event.target.querySelectorAll) return;
       queue = queue.concat(Array.prototype.slice.call(event.target.querySelectorAll(SCROLLABLE)));

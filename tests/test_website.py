@@ -980,11 +980,48 @@ def _object_streams(data: bytes) -> list[bytes]:
 
     found = []
     for match in re.finditer(rb"<<([^>]*?/Type\s*/ObjStm[^>]*?)>>\s*stream\r?\n", data):
-        length = re.search(rb"/Length\s+(\d+)", match.group(1))
-        if length:
+        length = re.search(rb"/Length\s+(\d+)(?!\s+\d+\s+R)", match.group(1))
+        if length and b"/FlateDecode" in match.group(1):
             start = match.end()
             found.append(zlib.decompress(data[start:start + int(length.group(1))]))
     return found
+
+
+def test_the_printed_pdf_is_compressed_or_kept_and_never_half_written(tmp_path, monkeypatch):
+    """print_pdf's last step on a small PDF (matplotlib's): with qpdf its objects end up in
+    object streams, without it the file is copied as it is, and when qpdf fails the previous
+    book is left as it was, with no partial file beside it."""
+    import importlib
+    import sys
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    try:
+        print_pdf = importlib.import_module("print_pdf")
+    finally:
+        sys.path.remove(str(ROOT / "_ext"))
+    printed, out = tmp_path / "printed.pdf", tmp_path / "book.pdf"
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    ax.set_title("a small PDF")
+    fig.savefig(printed)
+    plt.close(fig)
+    if shutil.which("qpdf"):
+        print_pdf._compress(str(printed), str(out))
+        data = out.read_bytes()
+        assert data.startswith(b"%PDF-") and _object_streams(data), "qpdf made no object streams"
+        out.write_bytes(b"%PDF-1.4 the previous book")
+        (tmp_path / "broken.pdf").write_bytes(b"not a PDF at all")
+        with pytest.raises(SystemExit, match="qpdf could not compress"):
+            print_pdf._compress(str(tmp_path / "broken.pdf"), str(out))
+        assert out.read_bytes() == b"%PDF-1.4 the previous book"
+    monkeypatch.setattr(print_pdf.shutil, "which", lambda name: None)
+    assert "no qpdf" in print_pdf._compress(str(printed), str(out))
+    assert out.read_bytes() == printed.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")) == []
 
 
 def test_the_pdf_of_the_book_is_a_pdf(site):
@@ -1098,6 +1135,42 @@ def test_the_katex_stylesheet_is_the_renderers_release():
     assert not missing, f"fonts the KaTeX stylesheet names but the book does not ship: {missing}"
     config = (ROOT / "_config.yml").read_text(encoding="utf-8")
     assert "katex_prerender: true" in config and "html_math_renderer: katex" in config
+
+
+def test_the_theme_script_loses_its_load_time_tab_stop_pass(tmp_path, caplog):
+    """book_fixes fix 14 on the installed theme's own script: its one load-time call of the
+    tab-stop pass is removed (the rest is left as it was), a second build leaves it alone, and
+    a script where that call is not found is left as it is, with a warning."""
+    import importlib
+    import logging
+    import sys
+    from types import SimpleNamespace
+
+    theme = pytest.importorskip("pydata_sphinx_theme")
+    sys.path.insert(0, str(ROOT / "_ext"))
+    try:
+        book_fixes = importlib.import_module("book_fixes")
+    finally:
+        sys.path.remove(str(ROOT / "_ext"))
+    original = (Path(theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static" /
+                "scripts" / "pydata-sphinx-theme.js").read_text(encoding="utf-8")
+    script = tmp_path / "_static" / "scripts" / "pydata-sphinx-theme.js"
+    script.parent.mkdir(parents=True)
+    app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html"))
+    script.write_text(original, encoding="utf-8")
+    book_fixes.theme_tab_stops_when_idle(app, None)
+    patched = script.read_text(encoding="utf-8")
+    call = book_fixes._THEME_TAB_STOPS_CALL.search(original)
+    assert call and not book_fixes._THEME_TAB_STOPS_CALL.search(patched)
+    assert patched == original[:call.start()] + book_fixes._THEME_TAB_STOPS_MOVED + original[call.end():]
+    book_fixes.theme_tab_stops_when_idle(app, None)
+    assert script.read_text(encoding="utf-8") == patched
+    changed = original.replace("scrollWidth", "offsetWidth")     # another function, same call
+    script.write_text(changed, encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        book_fixes.theme_tab_stops_when_idle(app, None)
+    assert script.read_text(encoding="utf-8") == changed
+    assert "fix 14" in caplog.text, caplog.text
 
 
 def test_favicon_and_logo_are_the_books_svgs(site):
