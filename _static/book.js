@@ -164,3 +164,134 @@
   if (document.readyState === "complete") start();
   else window.addEventListener("load", start);
 })();
+
+// Previews of references within a page: pointing at "(5.2)", "Fig. 5.1", "Exercise 5.2" or
+// a section's name (or reaching it with Tab) shows what it refers to, without leaving the
+// sentence: the equation, the figure and its caption, the exercise's first paragraph, the
+// section's heading and first paragraph.  The preview is a copy of what is already on the
+// page, made when asked for, so it costs no download and no work while the page loads
+// (sphinx-tippy, which does this for every link, added 200-460 KiB and a 1 s task per chapter
+// at phone speed).  A reference to another page is left a plain link.  Touch screens get no
+// preview (a tap follows the link).  tests/test_website.py checks it.
+(function () {
+  "use strict";
+  var DELAY = 250, tip = null, owner = null, showTimer = null, hideTimer = null;
+
+  function targetOf(link) {
+    var href = link.getAttribute("href") || "";
+    if (href.charAt(0) !== "#" || href.length < 2) return null;
+    try { return document.getElementById(decodeURIComponent(href.slice(1))); }
+    catch (e) { return null; }
+  }
+
+  function copyOf(el) {
+    var copy = el.cloneNode(true);
+    copy.removeAttribute("id");
+    Array.prototype.forEach.call(copy.querySelectorAll("[id]"), function (x) { x.removeAttribute("id"); });
+    Array.prototype.forEach.call(copy.querySelectorAll("a.headerlink"), function (x) { x.remove(); });
+    Array.prototype.forEach.call(copy.querySelectorAll("a, button, summary, [tabindex]"),
+                                 function (x) { x.setAttribute("tabindex", "-1"); });
+    Array.prototype.forEach.call(copy.querySelectorAll("img"), function (img) {
+      img.style.minWidth = ""; img.removeAttribute("loading");
+    });
+    return copy;
+  }
+
+  // what a preview of the target shows: a list of elements to copy, or null for no preview
+  function partsOf(target) {
+    // a label written before a heading (MyST's "(name)=") is an empty span inside the section
+    if (target.matches("span:empty") && target.parentElement.matches("section")) {
+      target = target.parentElement;
+    }
+    if (target.matches("div.math")) return [target];
+    if (target.matches("figure")) {
+      var img = target.querySelector("img"), caption = target.querySelector("figcaption");
+      return img ? [img].concat(caption ? [caption] : []) : null;
+    }
+    if (target.matches(".admonition")) {
+      var title = target.querySelector(".admonition-title");
+      var first = target.querySelector(".admonition-title ~ * p, .admonition-title ~ p");
+      return title ? [title].concat(first ? [first] : []) : null;
+    }
+    if (target.matches("section")) {
+      var heading = target.querySelector("h1, h2, h3, h4, h5, h6");
+      var para = target.querySelector(":scope > p");
+      return heading ? [heading].concat(para ? [para] : []) : null;
+    }
+    return null;
+  }
+
+  function place(link) {           // below the reference, or above it where there is more room
+    var r = link.getBoundingClientRect(), gap = 6, margin = 8;
+    var vw = document.documentElement.clientWidth, vh = window.innerHeight;
+    tip.style.maxHeight = ""; tip.style.left = "0px"; tip.style.top = "0px";   // measured free
+    var height = tip.getBoundingClientRect().height, width = tip.getBoundingClientRect().width;
+    var below = vh - r.bottom - gap - margin, above = r.top - gap - margin;
+    var down = height <= below || below >= above, room = Math.max(0, down ? below : above);
+    if (height > room) { tip.style.maxHeight = room + "px"; height = room; }
+    tip.style.top = (down ? r.bottom + gap : r.top - gap - height) + "px";
+    tip.style.left = Math.min(Math.max(margin, r.left), Math.max(margin, vw - width - margin)) + "px";
+  }
+
+  function show(link) {
+    var target = targetOf(link), parts = target && partsOf(target);
+    if (!parts) return;
+    hide();
+    tip = document.createElement("div");
+    tip.className = "ref-preview";
+    tip.id = "ref-preview";
+    tip.setAttribute("role", "tooltip");
+    parts.forEach(function (part) { tip.appendChild(copyOf(part)); });
+    tip.addEventListener("pointerenter", function () { clearTimeout(hideTimer); });
+    tip.addEventListener("pointerleave", hideSoon);
+    document.body.appendChild(tip);
+    place(link);
+    owner = link;
+    link.setAttribute("aria-describedby", "ref-preview");
+  }
+
+  function hide() {
+    clearTimeout(showTimer); clearTimeout(hideTimer);
+    if (tip) { tip.remove(); tip = null; }
+    if (owner) { owner.removeAttribute("aria-describedby"); owner = null; }
+  }
+  function hideSoon() { clearTimeout(hideTimer); hideTimer = setTimeout(hide, 200); }
+
+  function referenceAt(event) {
+    var link = event.target.closest && event.target.closest("article.bd-article a.reference.internal");
+    return link && targetOf(link) ? link : null;
+  }
+
+  document.addEventListener("pointerover", function (event) {
+    if (event.pointerType === "touch") return;
+    var link = referenceAt(event);
+    if (!link) return;
+    clearTimeout(hideTimer);
+    if (link === owner) return;
+    clearTimeout(showTimer);
+    showTimer = setTimeout(function () { show(link); }, DELAY);
+  });
+  document.addEventListener("pointerout", function (event) {
+    var link = referenceAt(event);
+    if (!link || (event.relatedTarget && link.contains(event.relatedTarget))) return;
+    clearTimeout(showTimer);
+    if (link === owner) hideSoon();
+  });
+  document.addEventListener("focusin", function (event) {
+    var link = referenceAt(event);
+    if (link && link.matches(":focus-visible")) show(link);
+  });
+  document.addEventListener("focusout", function (event) {
+    if (referenceAt(event) === owner) hide();
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && tip) hide();
+  });
+  window.addEventListener("scroll", function () {     // the preview stays by its reference
+    if (!tip) return;
+    var r = owner.getBoundingClientRect();
+    if (r.bottom < 0 || r.top > window.innerHeight) hide();
+    else place(owner);
+  }, {passive: true});
+  document.addEventListener("click", function () { if (tip) hide(); }, true);
+})();

@@ -693,6 +693,94 @@ def test_scrollable_code_and_outputs_become_tab_stops_when_idle(site, server, br
         recorder.close()
 
 
+_MARK_REFERENCES = """() => {
+    // the first shown reference to an equation, a figure, an exercise and a section of the page
+    const kinds = {};
+    for (const a of document.querySelectorAll("article.bd-article a.reference.internal[href^='#']")) {
+        if (!a.getClientRects().length || a.closest("details:not([open])")) continue;
+        const t = document.getElementById(decodeURIComponent(a.getAttribute("href").slice(1)));
+        if (!t) continue;
+        const kind = t.matches("div.math") ? "equation" : t.matches("figure") ? "figure"
+            : t.matches(".exercise") ? "exercise"
+            : t.matches("span:empty") && t.parentElement.matches("section") ? "section" : null;
+        if (kind && !kinds[kind]) { kinds[kind] = a.textContent.trim(); a.dataset.testRef = kind; }
+    }
+    return kinds;
+}"""
+_PREVIEW = """() => {
+    const tip = document.querySelector(".ref-preview");
+    if (!tip) return null;
+    const r = tip.getBoundingClientRect(), img = tip.querySelector("img");
+    return {text: tip.textContent.replace(/\\s+/g, " "), ids: tip.querySelectorAll("[id]").length,
+            math: !!tip.querySelector(".katex-display"), img: img ? img.naturalWidth : null,
+            inside: r.left >= 0 && r.top >= 0 && r.right <= document.documentElement.clientWidth
+                    && r.bottom <= window.innerHeight,
+            describes: !!document.querySelector("[aria-describedby='ref-preview']")};
+}"""
+
+
+def _point_at(page, locator) -> None:
+    """Bring the element to the middle of the window, wait until it stops moving (blocks
+    around it are laid out as they near the screen), and put the mouse on it."""
+    last = None
+    for _ in range(20):
+        locator.evaluate("el => el.scrollIntoView({block: 'center'})")
+        page.wait_for_timeout(150)
+        box = locator.bounding_box()
+        if box and last and abs(box["y"] - last["y"]) < 1:
+            break
+        last = box
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_references_within_a_page_show_a_preview(site, server, browser):
+    """Pointing at a reference to an equation, a figure, an exercise or a section of the same
+    page shows a copy of it by the link (inside the window, without ids of its own, named as
+    the link's description), which goes when the pointer leaves; reaching a reference with
+    the keyboard shows it too, and Escape closes it.  A tap on a phone shows none."""
+    recorder = Recorder(browser, viewport=DESKTOP)
+    page = recorder.page
+    try:
+        recorder.open(urljoin(server, "chapters/gradient_descent.html"))
+        kinds = page.evaluate(_MARK_REFERENCES)
+        assert set(kinds) == {"equation", "figure", "exercise", "section"}, kinds
+        for kind, label in kinds.items():
+            link = page.locator(f"[data-test-ref='{kind}']")
+            _point_at(page, link)
+            page.wait_for_selector(".ref-preview", timeout=5_000)
+            tip = page.evaluate(_PREVIEW)
+            assert tip["inside"] and tip["ids"] == 0 and tip["describes"], (kind, tip)
+            if kind == "equation":
+                assert tip["math"] and label in tip["text"], (label, tip["text"][:80])
+            elif kind == "figure":
+                assert tip["img"] and label.split()[-1] in tip["text"], (label, tip)
+            else:
+                assert label.split()[-1] in tip["text"] or label in tip["text"], (label, tip["text"][:80])
+            page.mouse.move(5, DESKTOP["height"] - 5)
+            page.wait_for_selector(".ref-preview", state="detached", timeout=5_000)
+        link = page.locator("[data-test-ref='equation']")
+        link.evaluate("el => el.scrollIntoView({block: 'center'})")
+        page.keyboard.press("Shift")                # the last input was the keyboard
+        link.focus()
+        page.wait_for_selector(".ref-preview", timeout=5_000)
+        page.keyboard.press("Escape")
+        page.wait_for_selector(".ref-preview", state="detached", timeout=5_000)
+        assert not recorder.visit.console_errors, recorder.visit.console_errors
+    finally:
+        recorder.close()
+    phone = Recorder(browser, viewport=PHONE)
+    try:
+        phone.open(urljoin(server, "chapters/gradient_descent.html"))
+        phone.page.evaluate(_MARK_REFERENCES)
+        link = phone.page.locator("[data-test-ref='figure']")
+        link.evaluate("el => el.scrollIntoView({block: 'center'})")
+        link.tap()
+        phone.page.wait_for_timeout(600)
+        assert phone.page.locator(".ref-preview").count() == 0, "a tap on a phone opened a preview"
+    finally:
+        phone.close()
+
+
 def test_math_at_phone_speed_is_reported(site, server, browser):
     """The chapter with the most formulas, at 390 px with the CPU slowed 4x (a phone): the
     longest main-thread task and the total blocking time after load are printed, not
