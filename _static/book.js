@@ -185,15 +185,14 @@
   }
 
   function copyOf(el) {
-    var copy = el.cloneNode(true);
-    copy.removeAttribute("id");
-    Array.prototype.forEach.call(copy.querySelectorAll("[id]"), function (x) { x.removeAttribute("id"); });
-    Array.prototype.forEach.call(copy.querySelectorAll("a.headerlink"), function (x) { x.remove(); });
-    Array.prototype.forEach.call(copy.querySelectorAll("a, button, summary, [tabindex]"),
-                                 function (x) { x.setAttribute("tabindex", "-1"); });
-    Array.prototype.forEach.call(copy.querySelectorAll("img"), function (img) {
-      img.style.minWidth = ""; img.removeAttribute("loading");
-    });
+    var copy = el.cloneNode(true), each = function (selector, f) {
+      if (copy.matches(selector)) f(copy);
+      Array.prototype.forEach.call(copy.querySelectorAll(selector), f);
+    };
+    each("[id]", function (x) { x.removeAttribute("id"); });
+    each("a.headerlink", function (x) { x.remove(); });
+    each("a, button, summary, [tabindex]", function (x) { x.setAttribute("tabindex", "-1"); });
+    each("img", function (img) { img.style.minWidth = ""; img.removeAttribute("loading"); });
     return copy;
   }
 
@@ -221,41 +220,60 @@
     return null;
   }
 
+  function topOfWindow() {         // below the page's sticky bar of buttons
+    var bar = document.querySelector(".bd-header-article");
+    return bar ? Math.max(0, bar.getBoundingClientRect().bottom) : 0;
+  }
+
   function place(link) {           // below the reference, or above it where there is more room
     var r = link.getBoundingClientRect(), gap = 6, margin = 8;
     var vw = document.documentElement.clientWidth, vh = window.innerHeight;
     tip.style.maxHeight = ""; tip.style.left = "0px"; tip.style.top = "0px";   // measured free
     var height = tip.getBoundingClientRect().height, width = tip.getBoundingClientRect().width;
-    var below = vh - r.bottom - gap - margin, above = r.top - gap - margin;
+    var below = vh - r.bottom - gap - margin, above = r.top - gap - Math.max(margin, topOfWindow());
     var down = height <= below || below >= above, room = Math.max(0, down ? below : above);
     if (height > room) { tip.style.maxHeight = room + "px"; height = room; }
     tip.style.top = (down ? r.bottom + gap : r.top - gap - height) + "px";
     tip.style.left = Math.min(Math.max(margin, r.left), Math.max(margin, vw - width - margin)) + "px";
   }
 
+  // The preview is for the eyes only (aria-hidden): a screen reader reaches the target by
+  // following the link, and would otherwise hear a copy of a whole paragraph or figure as
+  // the link's description.
   function show(link) {
+    hide();
     var target = targetOf(link), parts = target && partsOf(target);
     if (!parts) return;
-    hide();
     tip = document.createElement("div");
     tip.className = "ref-preview";
-    tip.id = "ref-preview";
-    tip.setAttribute("role", "tooltip");
+    tip.setAttribute("aria-hidden", "true");
     parts.forEach(function (part) { tip.appendChild(copyOf(part)); });
     tip.addEventListener("pointerenter", function () { clearTimeout(hideTimer); });
     tip.addEventListener("pointerleave", hideSoon);
+    Array.prototype.forEach.call(tip.querySelectorAll("img"), function (img) {
+      if (!img.complete) img.addEventListener("load", function () { if (owner) place(owner); });
+    });
     document.body.appendChild(tip);
-    place(link);
     owner = link;
-    link.setAttribute("aria-describedby", "ref-preview");
+    place(link);
   }
 
   function hide() {
     clearTimeout(showTimer); clearTimeout(hideTimer);
     if (tip) { tip.remove(); tip = null; }
-    if (owner) { owner.removeAttribute("aria-describedby"); owner = null; }
+    owner = null;
   }
-  function hideSoon() { clearTimeout(hideTimer); hideTimer = setTimeout(hide, 200); }
+  // leaving the link or the preview: gone after a moment (time to move from one to the
+  // other), unless the keyboard is on the link
+  function hideSoon() {
+    clearTimeout(hideTimer);
+    if (owner && owner === document.activeElement && focusVisible(owner)) return;
+    hideTimer = setTimeout(hide, 200);
+  }
+
+  function focusVisible(el) {
+    try { return el.matches(":focus-visible"); } catch (e) { return false; }   // old Safari
+  }
 
   function referenceAt(event) {
     var link = event.target.closest && event.target.closest("article.bd-article a.reference.internal");
@@ -263,11 +281,10 @@
   }
 
   document.addEventListener("pointerover", function (event) {
-    if (event.pointerType === "touch") return;
+    if (event.pointerType === "touch") return;     // a tap follows the link
     var link = referenceAt(event);
     if (!link) return;
-    clearTimeout(hideTimer);
-    if (link === owner) return;
+    if (link === owner) { clearTimeout(hideTimer); return; }
     clearTimeout(showTimer);
     showTimer = setTimeout(function () { show(link); }, DELAY);
   });
@@ -275,23 +292,32 @@
     var link = referenceAt(event);
     if (!link || (event.relatedTarget && link.contains(event.relatedTarget))) return;
     clearTimeout(showTimer);
-    if (link === owner) hideSoon();
+    if (tip) hideSoon();
   });
   document.addEventListener("focusin", function (event) {
     var link = referenceAt(event);
-    if (link && link.matches(":focus-visible")) show(link);
+    if (link && focusVisible(link)) show(link);
   });
   document.addEventListener("focusout", function (event) {
-    if (referenceAt(event) === owner) hide();
+    if (owner && referenceAt(event) === owner) hide();
   });
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && tip) hide();
   });
+  var placing = false;
   window.addEventListener("scroll", function () {     // the preview stays by its reference
-    if (!tip) return;
-    var r = owner.getBoundingClientRect();
-    if (r.bottom < 0 || r.top > window.innerHeight) hide();
-    else place(owner);
+    if (!tip || placing) return;
+    placing = true;
+    requestAnimationFrame(function () {
+      placing = false;
+      if (!tip) return;
+      var r = owner.getBoundingClientRect();
+      if (r.bottom < topOfWindow() || r.top > window.innerHeight) hide();
+      else place(owner);
+    });
   }, {passive: true});
-  document.addEventListener("click", function () { if (tip) hide(); }, true);
+  window.addEventListener("resize", function () { if (tip) hide(); });
+  document.addEventListener("click", function (event) {    // a click elsewhere closes it
+    if (tip && !tip.contains(event.target)) hide();
+  }, true);
 })();
