@@ -805,7 +805,8 @@ def test_math_at_phone_speed_is_reported(site, server, browser):
     asserted (they depend on the machine).  The formulas are HTML written when the site was
     built (KaTeX), so no script typesets anything here, and nothing lays out the whole page
     at once (book_fixes fix 14); what remains is parsing the page, the themes' start-up
-    scripts and laying out what is on the screen (the longest task, 0.16-0.32 s here)."""
+    scripts and laying out what is on the screen (the longest task, typically 0.17-0.26 s on
+    the machine that wrote this, more when it is busy)."""
     counts = {rel: (site / rel).read_text(encoding="utf-8").count('class="math')
               for rel in content_pages(site) if rel.startswith("chapters/")}
     rel = max(counts, key=counts.get)
