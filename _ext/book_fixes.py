@@ -90,6 +90,7 @@
     accepts only files and full URLs in _toc.yml, though Sphinx's toctree knows ``genindex``
     as a page it generates; the entry is added to that toctree after sphinx-external-toc has
     made it, before Sphinx reads the tree.
+
 14. No freeze when a page has loaded.  pydata-sphinx-theme 0.17 makes every code block and
     output that scrolls sideways a Tab stop (so a keyboard can scroll it) by reading each
     one's ``scrollWidth`` in the ``load`` event.  That forces the browser to lay out the whole

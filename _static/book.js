@@ -13,8 +13,7 @@
     return Array.prototype.filter.call(
       document.querySelectorAll("article.bd-article img"),
       function (img) {
-        return !img.closest(".animation, a, .sd-card, .logo__image") &&
-               true;
+        return !img.closest(".animation, a, .sd-card, .logo__image");
       });
   }
 
@@ -229,7 +228,7 @@
     var r = link.getBoundingClientRect(), gap = 6, margin = 8;
     var vw = document.documentElement.clientWidth, vh = window.innerHeight;
     tip.style.maxHeight = ""; tip.style.left = "0px"; tip.style.top = "0px";   // measured free
-    var height = tip.getBoundingClientRect().height, width = tip.getBoundingClientRect().width;
+    var box = tip.getBoundingClientRect(), height = box.height, width = box.width;
     var below = vh - r.bottom - gap - margin, above = r.top - gap - Math.max(margin, topOfWindow());
     var down = height <= below || below >= above, room = Math.max(0, down ? below : above);
     if (height > room) { tip.style.maxHeight = room + "px"; height = room; }

@@ -1081,6 +1081,17 @@ def test_download_dropdown_opens(site, server, browser):
         recorder.close()
 
 
+def _ext_module(name: str):
+    """A module of the book's own Sphinx tooling in _ext/ (not a package), imported."""
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(ROOT / "_ext"))
+
 def _object_streams(data: bytes) -> list[bytes]:
     """The unpacked contents of a PDF's compressed object streams (``/Type /ObjStm``)."""
     import zlib
@@ -1098,18 +1109,11 @@ def test_the_printed_pdf_is_compressed_or_kept_and_never_half_written(tmp_path, 
     """print_pdf's last step on a small PDF (matplotlib's): with qpdf its objects end up in
     object streams, without it the file is copied as it is, and when qpdf fails the previous
     book is left as it was, with no partial file beside it."""
-    import importlib
-    import sys
-
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    sys.path.insert(0, str(ROOT / "_ext"))
-    try:
-        print_pdf = importlib.import_module("print_pdf")
-    finally:
-        sys.path.remove(str(ROOT / "_ext"))
+    print_pdf = _ext_module("print_pdf")
     printed, out = tmp_path / "printed.pdf", tmp_path / "book.pdf"
     fig, ax = plt.subplots()
     ax.plot([0, 1], [1, 0])
@@ -1248,17 +1252,11 @@ def test_the_theme_script_loses_its_load_time_tab_stop_pass(tmp_path, caplog):
     """book_fixes fix 14 on the installed theme's own script: its one load-time call of the
     tab-stop pass is removed (the rest is left as it was), a second build leaves it alone, and
     a script where that call is not found is left as it is, with a warning."""
-    import importlib
     import logging
-    import sys
     from types import SimpleNamespace
 
     theme = pytest.importorskip("pydata_sphinx_theme")
-    sys.path.insert(0, str(ROOT / "_ext"))
-    try:
-        book_fixes = importlib.import_module("book_fixes")
-    finally:
-        sys.path.remove(str(ROOT / "_ext"))
+    book_fixes = _ext_module("book_fixes")
     original = (Path(theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static" /
                 "scripts" / "pydata-sphinx-theme.js").read_text(encoding="utf-8")
     script = tmp_path / "_static" / "scripts" / "pydata-sphinx-theme.js"
